@@ -1,0 +1,114 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Environment -> typed, validated AppConfig, once at start-up. No other module reads
+ * process.env. Any `X` may instead come from a file named by `X_FILE` (for secrets).
+ */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  DATABASE_URL: z.string().optional(),
+  DOCKER_HOST: optionalText,
+  DRYDOCK_DOCKER_CLI: optionalText,
+  DRYDOCK_REGISTRY: z
+    .string()
+    .regex(/^[a-zA-Z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/, 'must be host[:port][/namespace]')
+    .default('localhost:5000'),
+  DRYDOCK_REGISTRY_USERNAME: optionalText,
+  DRYDOCK_REGISTRY_PASSWORD: optionalText,
+  DRYDOCK_PUBLIC_URL: optionalText,
+  DRYDOCK_API_TOKEN: optionalText,
+  DRYDOCK_READ_TOKEN_REQUIRED: z.enum(['true', 'false', '1', '0']).default('false'),
+  DRYDOCK_DATA_DIR: z.string().default('./data'),
+  DRYDOCK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  DRYDOCK_LOG_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+  GITHUB_WEBHOOK_SECRET: optionalText,
+  GITHUB_API_URL: z.string().url().default('https://api.github.com'),
+  GITHUB_TOKEN: optionalText,
+  GITHUB_APP_ID: optionalText,
+  GITHUB_APP_PRIVATE_KEY: optionalText,
+});
+
+export interface AppConfig {
+  port: number;
+  redisUrl: string;
+  databaseUrl: string;
+  dockerHost: string | undefined;
+  /** The docker client binary; must speak BuildKit (`DOCKER_BUILDKIT=1`). */
+  dockerCli: string;
+  registry: { host: string; username?: string; password?: string };
+  publicUrl: string;
+  apiToken: string | undefined;
+  /** When true, reads need the API token too. */
+  readsNeedToken: boolean;
+  dataDir: string;
+  concurrency: number;
+  logMaxBytes: number;
+  github: { apiUrl: string; webhookSecret?: string; token?: string; appId?: string; appPrivateKey?: string };
+  /** Values masked as *** in build logs. */
+  secrets: string[];
+}
+
+export class ConfigInvalidError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(withFileSecrets(env));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigInvalidError(`invalid environment:\n  ${problems.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DRYDOCK_DATA_DIR);
+  const github = {
+    apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
+    webhookSecret: e.GITHUB_WEBHOOK_SECRET,
+    token: e.GITHUB_TOKEN,
+    appId: e.GITHUB_APP_ID,
+    appPrivateKey: e.GITHUB_APP_PRIVATE_KEY,
+  };
+  return {
+    port: e.PORT,
+    redisUrl: e.REDIS_URL,
+    databaseUrl: e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'drydock.db')}`,
+    dockerHost: e.DOCKER_HOST,
+    dockerCli: e.DRYDOCK_DOCKER_CLI ?? defaultDockerCli(),
+    registry: {
+      host: e.DRYDOCK_REGISTRY.replace(/\/+$/, ''),
+      username: e.DRYDOCK_REGISTRY_USERNAME,
+      password: e.DRYDOCK_REGISTRY_PASSWORD,
+    },
+    publicUrl: (e.DRYDOCK_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    apiToken: e.DRYDOCK_API_TOKEN,
+    readsNeedToken: e.DRYDOCK_READ_TOKEN_REQUIRED === 'true' || e.DRYDOCK_READ_TOKEN_REQUIRED === '1',
+    dataDir,
+    concurrency: e.DRYDOCK_CONCURRENCY,
+    logMaxBytes: e.DRYDOCK_LOG_MAX_BYTES,
+    github,
+    secrets: [e.DRYDOCK_REGISTRY_PASSWORD, e.GITHUB_TOKEN, e.GITHUB_WEBHOOK_SECRET, e.DRYDOCK_API_TOKEN].filter(
+      (s): s is string => s !== undefined && s.length >= 4,
+    ),
+  };
+}
+
+/** `GITHUB_TOKEN_FILE=/run/secrets/t` sets GITHUB_TOKEN from that file. */
+function withFileSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  for (const [key, file] of Object.entries(env)) {
+    if (!key.endsWith('_FILE') || !file) continue;
+    const target = key.slice(0, -'_FILE'.length);
+    if (out[target] === undefined) out[target] = readFileSync(file, 'utf8').trim();
+  }
+  return out;
+}
+
+/** The Debian docker client speaks BuildKit; some newer clients without buildx refuse it. */
+function defaultDockerCli(): string {
+  return existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+}

@@ -1,0 +1,58 @@
+/**
+ * The Docker engine as the pipeline sees it.
+ *
+ * Lifecycle: every call that starts something on the engine (a build, a test container,
+ * a compose project) labels it `drydock.build=<buildId>` and cleans up after itself,
+ * on success, failure and abort alike. `removeBuildResources` is the idempotent sweep
+ * for anything a killed process left behind.
+ *
+ * Aborting `signal` kills the client process at once and removes what it started;
+ * the call then rejects with `DrydockError('cancelled')`.
+ * Other failures reject with `DrydockError` codes `build_failed`, `push_failed` or
+ * `infrastructure` (engine unreachable); a test that exits non-zero is not an error,
+ * it resolves with its exit code.
+ */
+export interface DockerEngine {
+  buildImage(options: BuildImageOptions): Promise<{ imageId: string }>;
+  /** Runs `command` with `sh -c` in `image`; the container is removed afterwards. */
+  runTestCommand(options: RunTestOptions): Promise<{ exitCode: number }>;
+  /** Runs the `sut` service of a compose file; the whole project is torn down afterwards. */
+  runComposeTest(options: ComposeTestOptions): Promise<{ exitCode: number }>;
+  tagImage(source: string, target: string): Promise<void>;
+  /** Pushes one tagged reference; resolves with the manifest digest the registry returned. */
+  pushImage(reference: string, options: BuildScoped): Promise<{ digest: string }>;
+  removeBuildResources(buildId: number): Promise<void>;
+}
+
+export const DOCKER_ENGINE = Symbol('DockerEngine');
+
+export type LogSink = (line: string) => void;
+
+export interface BuildScoped {
+  buildId: number;
+  signal: AbortSignal;
+  onLog: LogSink;
+}
+
+export interface BuildImageOptions extends BuildScoped {
+  contextDir: string;
+  /** Path of the Dockerfile, relative to the checkout root. */
+  dockerfile: string;
+  target?: string;
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+  /** Local tag(s) given to the result. */
+  tags: string[];
+}
+
+export interface RunTestOptions extends BuildScoped {
+  image: string;
+  command: string;
+}
+
+export interface ComposeTestOptions extends BuildScoped {
+  projectDir: string;
+  composeFile: string;
+  /** Exposed to the compose file as `DRYDOCK_IMAGE`, so `sut` can use the built image. */
+  image: string;
+}

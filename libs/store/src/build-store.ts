@@ -1,0 +1,41 @@
+import type { Build, BuildRequest, BuildStatus } from '@drydock/core';
+
+/**
+ * Build history. One implementation (Kysely) serves SQLite and PostgreSQL.
+ * `createBuilds` is atomic: with a delivery id it records the delivery and its builds in
+ * one transaction, and a delivery seen before returns the builds it made then with
+ * `duplicate: true`. `transition` is a compare-and-set on status, so a cancel and a
+ * worker finishing cannot both win. Reads return undefined for unknown ids.
+ */
+export interface BuildStore {
+  createBuilds(requests: BuildRequest[], deliveryId?: string): Promise<{ builds: Build[]; duplicate: boolean }>;
+  get(id: number): Promise<Build | undefined>;
+  list(query: BuildListQuery): Promise<BuildPage>;
+  /** Updates when the status is one of `from`; returns the updated build or undefined. */
+  transition(id: number, from: readonly BuildStatus[], patch: BuildPatch): Promise<Build | undefined>;
+  update(id: number, patch: BuildPatch): Promise<Build>;
+  saveLog(id: number, text: string): Promise<void>;
+  readLog(id: number): Promise<string | undefined>;
+  /** Builds stored but not finished: the worker re-queues them after a crash. */
+  listUnfinished(): Promise<Build[]>;
+}
+
+export const BUILD_STORE = Symbol('BuildStore');
+
+export type BuildPatch = Partial<
+  Pick<Build, 'status' | 'sha' | 'steps' | 'images' | 'startedAt' | 'finishedAt' | 'error'>
+>;
+
+export interface BuildListQuery {
+  repo?: string;
+  branch?: string;
+  status?: BuildStatus;
+  limit: number;
+  /** Opaque; from a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+export interface BuildPage {
+  items: Build[];
+  nextCursor: string | null;
+}
