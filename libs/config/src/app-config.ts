@@ -100,10 +100,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 /** `GITHUB_TOKEN_FILE=/run/secrets/t` sets GITHUB_TOKEN from that file. */
 function withFileSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env };
-  for (const [key, file] of Object.entries(env)) {
-    if (!key.endsWith('_FILE') || !file) continue;
-    const target = key.slice(0, -'_FILE'.length);
-    if (out[target] === undefined) out[target] = readFileSync(file, 'utf8').trim();
+  for (const target of Object.keys(envSchema.shape)) {
+    const file = env[`${target}_FILE`];
+    if (file && out[target] === undefined) out[target] = readFileSync(file, 'utf8').trim();
   }
   return out;
 }

@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { GitHubModule } from '@drydock/github';
+import { LogsModule } from '@drydock/logs';
+import { QueueModule } from '@drydock/queue';
+import { StoreModule } from '@drydock/store';
+import { BuildLogsController } from './builds/build-logs.controller.js';
+import { BuildsController } from './builds/builds.controller.js';
+import { BuildsService } from './builds/builds.service.js';
+import { DashboardController } from './dashboard/dashboard.controller.js';
+import { HealthController } from './health/health.controller.js';
+import { ApiTokenGuard } from './http/api-token.guard.js';
+import { HttpErrorFilter } from './http/http-errors.js';
+import { GithubWebhookController } from './webhooks/github-webhook.controller.js';
+
+/** The HTTP side: webhooks in, build history and control out. Expects ConfigModule from the root. */
+@Module({
+  imports: [StoreModule, LogsModule, QueueModule, GitHubModule],
+  controllers: [GithubWebhookController, BuildsController, BuildLogsController, HealthController, DashboardController],
+  providers: [
+    BuildsService,
+    { provide: APP_GUARD, useClass: ApiTokenGuard },
+    { provide: APP_FILTER, useClass: HttpErrorFilter },
+  ],
+})
+export class ApiModule {}

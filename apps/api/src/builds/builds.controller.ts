@@ -1,0 +1,73 @@
+import { Body, Controller, Get, HttpCode, NotImplementedException, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { BUILD_STATUSES, type Build } from '@drydock/core';
+import { Inject } from '@nestjs/common';
+import { BUILD_STORE, type BuildPage, type BuildStore } from '@drydock/store';
+import { ZodBodyPipe } from '../http/zod-body.pipe.js';
+import { manualBuildRequest, repoNameOf, triggerBodySchema, type TriggerBody } from './build-request.js';
+import { buildJson } from './build-json.js';
+import { BuildsService } from './builds.service.js';
+
+const listQuerySchema = z.strictObject({
+  repo: z.string().max(500).optional(),
+  branch: z.string().max(255).optional(),
+  status: z.enum(BUILD_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(100).optional(),
+});
+
+@ApiTags('builds')
+@Controller('api/builds')
+export class BuildsController {
+  constructor(
+    private readonly builds: BuildsService,
+    @Inject(BUILD_STORE) private readonly store: BuildStore,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Builds, newest first, with cursor pagination' })
+  @ApiQuery({ name: 'repo', required: false }) @ApiQuery({ name: 'branch', required: false })
+  @ApiQuery({ name: 'status', required: false, enum: BUILD_STATUSES })
+  @ApiQuery({ name: 'limit', required: false }) @ApiQuery({ name: 'cursor', required: false })
+  async list(@Query(new ZodBodyPipe(listQuerySchema)) query: z.infer<typeof listQuerySchema>): Promise<BuildPage> {
+    const page = await this.store.list(query);
+    return { items: page.items.map(buildJson), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One build with its steps, images and error' })
+  async get(@Param('id', ParseIntPipe) id: number): Promise<Build> {
+    return buildJson(await this.builds.get(id));
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Build a repository (owner/name seen before, or a git URL) at a ref' })
+  @ApiBody({ schema: { type: 'object', required: ['repo'], properties: { repo: { type: 'string' }, ref: { type: 'string' }, sha: { type: 'string' } } } })
+  async trigger(@Body(new ZodBodyPipe(triggerBodySchema)) body: TriggerBody): Promise<Build> {
+    const repo = /^[\w.-]+\/[\w.-]+$/.test(body.repo) ? body.repo : repoNameOf(body.repo);
+    const previous = (await this.store.list({ repo, limit: 1 })).items[0];
+    const { builds } = await this.builds.create([manualBuildRequest(body, previous)]);
+    return buildJson(builds[0]);
+  }
+
+  @Post(':id/rebuild')
+  @ApiOperation({ summary: 'A new build of the same commit, linked to the original' })
+  async rebuild(@Param('id', ParseIntPipe) id: number): Promise<Build> {
+    return buildJson(await this.builds.rebuild(id));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a queued or running build' })
+  async cancel(@Param('id', ParseIntPipe) id: number): Promise<Build> {
+    return buildJson(await this.builds.cancel(id));
+  }
+
+  @Post(':id/retry')
+  @ApiOperation({ summary: 'Resume a failed build from its failed step (not available yet)' })
+  async retry(@Param('id', ParseIntPipe) id: number): Promise<never> {
+    await this.builds.get(id);
+    throw new NotImplementedException('retry from the failed step is not available yet; use rebuild');
+  }
+}

@@ -1,0 +1,72 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DrydockError, isFinal, nowIso, type Build, type BuildRequest } from '@drydock/core';
+import { BUILD_REPORTER, type BuildReporter } from '@drydock/github';
+import { BuildQueue } from '@drydock/queue';
+import { BUILD_STORE, type BuildStore } from '@drydock/store';
+
+/**
+ * Creating, rebuilding and cancelling builds. A build is stored before it is queued
+ * (the worker re-queues stored builds that never reached the queue), and GitHub hears
+ * "pending" before a worker can report anything later.
+ */
+@Injectable()
+export class BuildsService {
+  private readonly logger = new Logger(BuildsService.name);
+
+  constructor(
+    @Inject(BUILD_STORE) private readonly store: BuildStore,
+    @Inject(BUILD_REPORTER) private readonly reporter: BuildReporter,
+    private readonly queue: BuildQueue,
+  ) {}
+
+  /** Stores and queues builds; a delivery seen before returns its earlier builds and queues nothing. */
+  async create(requests: BuildRequest[], deliveryId?: string): Promise<{ builds: Build[]; duplicate: boolean }> {
+    const { builds, duplicate } = await this.store.createBuilds(requests, deliveryId);
+    if (duplicate) return { builds, duplicate };
+    for (const build of builds) {
+      await this.reportQuietly(build, 'pending', 'Queued');
+      await this.queue.enqueue(build.id);
+    }
+    return { builds, duplicate };
+  }
+
+  async get(id: number): Promise<Build> {
+    const build = await this.store.get(id);
+    if (!build) throw new DrydockError('not_found', `build ${id} not found`);
+    return build;
+  }
+
+  async rebuild(id: number): Promise<Build> {
+    const original = await this.get(id);
+    const request: BuildRequest = {
+      repo: original.repo,
+      cloneUrl: original.cloneUrl,
+      ref: original.ref,
+      sha: original.sha,
+      event: 'rebuild',
+      defaultBranch: original.defaultBranch,
+      rebuildOf: original.id,
+    };
+    const { builds } = await this.create([request]);
+    return builds[0];
+  }
+
+  /** A queued build never starts; a running one is stopped by its worker, which removes its containers. */
+  async cancel(id: number): Promise<Build> {
+    const build = await this.get(id);
+    if (isFinal(build.status)) throw new DrydockError('cancelled', `build ${id} has already finished (${build.status})`);
+    const cancelled = await this.store.transition(id, ['queued', 'running'], { status: 'cancelled', finishedAt: nowIso(), error: 'Cancelled' });
+    if (!cancelled) return this.cancel(id); // it moved on meanwhile: answer for its new state
+    if (build.status === 'queued' && (await this.queue.withdraw(id))) {
+      await this.reportQuietly(cancelled, 'error', 'Cancelled');
+    } else {
+      await this.queue.requestCancel(id);
+    }
+    return cancelled;
+  }
+
+  private async reportQuietly(build: Build, state: 'pending' | 'error', description: string): Promise<void> {
+    const problem = await this.reporter.report(build, { state, description });
+    if (problem) this.logger.warn(`build ${build.id}: ${problem}`);
+  }
+}

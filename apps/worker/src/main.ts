@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { Logger, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigModule, loadConfig } from '@drydock/config';
+import { WorkerModule } from './worker.module.js';
+
+/** A worker process: no HTTP, just queue jobs -> builds (`npm run start:worker`). */
+async function bootstrap(): Promise<void> {
+  const config = loadConfig();
+
+  @Module({ imports: [ConfigModule.forRoot(config), WorkerModule] })
+  class RootModule {}
+
+  const app = await NestFactory.createApplicationContext(RootModule, { bufferLogs: true });
+  app.enableShutdownHooks();
+  new Logger('Drydock').log(`worker running ${config.concurrency} build(s) at once`);
+}
+
+bootstrap().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

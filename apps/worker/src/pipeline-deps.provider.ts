@@ -1,0 +1,23 @@
+import type { Provider } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@drydock/config';
+import { DOCKER_ENGINE, type DockerEngine } from '@drydock/docker';
+import { GIT_CLIENT, type GitClient } from '@drydock/git';
+import { BUILD_REPORTER, type BuildReporter } from '@drydock/github';
+import { BUILD_LOGS, type BuildLogs } from '@drydock/logs';
+import type { PipelineDeps } from '@drydock/pipeline';
+import { BUILD_STORE, type BuildStore } from '@drydock/store';
+
+export const PIPELINE_DEPS = Symbol('PipelineDeps');
+
+export const pipelineDepsProvider: Provider = {
+  provide: PIPELINE_DEPS,
+  inject: [GIT_CLIENT, DOCKER_ENGINE, BUILD_REPORTER, BUILD_STORE, BUILD_LOGS, APP_CONFIG],
+  useFactory: (git: GitClient, docker: DockerEngine, reporter: BuildReporter, store: BuildStore, logs: BuildLogs, config: AppConfig): PipelineDeps => ({
+    git,
+    docker,
+    reporter,
+    store,
+    logs,
+    settings: { dataDir: config.dataDir, registry: config.registry.host, githubToken: config.github.token },
+  }),
+};

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { DockerModule } from '@drydock/docker';
+import { GitModule } from '@drydock/git';
+import { GitHubModule } from '@drydock/github';
+import { LogsModule } from '@drydock/logs';
+import { QueueModule } from '@drydock/queue';
+import { StoreModule } from '@drydock/store';
+import { BuildProcessor } from './build.processor.js';
+import { CancelListener } from './cancel-listener.js';
+import { pipelineDepsProvider } from './pipeline-deps.provider.js';
+import { RequeueUnfinished } from './requeue-unfinished.js';
+
+/** The build side: queue jobs in, pipeline runs out. Expects ConfigModule from the root. */
+@Module({
+  imports: [StoreModule, LogsModule, QueueModule, GitHubModule, DockerModule, GitModule],
+  providers: [pipelineDepsProvider, BuildProcessor, CancelListener, RequeueUnfinished],
+})
+export class WorkerModule {}

@@ -1,0 +1,4 @@
+export * from './drydock-config.js';
+export * from './image-tags.js';
+export * from './pipeline-deps.js';
+export * from './run-build.js';

@@ -1,0 +1,24 @@
+import type { DockerEngine } from '@drydock/docker';
+import type { GitClient } from '@drydock/git';
+import type { BuildReporter } from '@drydock/github';
+import type { BuildLogs } from '@drydock/logs';
+import type { BuildStore } from '@drydock/store';
+
+/** Everything a build needs from outside, as narrow ports; the worker binds the real ones. */
+export interface PipelineDeps {
+  git: GitClient;
+  docker: DockerEngine;
+  reporter: BuildReporter;
+  store: BuildStore;
+  logs: BuildLogs;
+  settings: PipelineSettings;
+}
+
+export interface PipelineSettings {
+  /** Checkouts live under `<dataDir>/builds/<id>`. */
+  dataDir: string;
+  /** `host[:port][/namespace]` images are pushed to. */
+  registry: string;
+  /** Sent to the GitHub host only (the git adapter enforces that). */
+  githubToken?: string;
+}
