@@ -36,8 +36,10 @@ export interface BuildScoped {
 
 export interface BuildImageOptions extends BuildScoped {
   contextDir: string;
-  /** Path of the Dockerfile, relative to the checkout root. */
+  /** Path of the Dockerfile, relative to the checkout root (or absolute). */
   dockerfile: string;
+  /** The checkout root; when absent, the nearest directory above `contextDir` that holds `.git`, else `contextDir`. */
+  checkoutDir?: string;
   target?: string;
   buildArgs: Record<string, string>;
   labels: Record<string, string>;

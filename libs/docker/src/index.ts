@@ -1,1 +1,3 @@
 export * from './docker-engine.js';
+export * from './cli-docker-engine.js';
+export * from './docker.module.js';

@@ -46,3 +46,16 @@ export class CommitStatusReporter implements BuildReporter {
 
 /** Builds of a bare git URL (not `owner/name`) have no GitHub commit to report on. */
 const isGitHubRepo = (repo: string): boolean => /^[\w.-]+\/[\w.-]+$/.test(repo);
+
+/** Used when GitHub cannot be told anything; says why once per build. */
+export class SilentReporter implements BuildReporter {
+  private readonly told = new Set<number>();
+
+  constructor(private readonly reason: string) {}
+
+  async report(build: Build): Promise<string | undefined> {
+    if (this.told.has(build.id)) return undefined;
+    this.told.add(build.id);
+    return this.reason;
+  }
+}

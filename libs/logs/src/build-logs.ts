@@ -9,7 +9,8 @@
  * when the build's log is closed (or the build is found finished) or `signal` aborts.
  */
 export interface BuildLogs {
-  open(buildId: number): BuildLogWriter;
+  /** `secrets`: values masked in this build's log on top of the configured ones (e.g. a clone token). */
+  open(buildId: number, secrets?: readonly string[]): BuildLogWriter;
   follow(buildId: number, signal: AbortSignal): AsyncIterable<string>;
   /** The whole log so far: the stored one, or the live one while the build runs. */
   read(buildId: number): Promise<string>;

@@ -34,7 +34,7 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
     const built: BuiltImage[] = [];
     for (const [index, spec] of config.images.entries()) {
       const label = imageLabel(spec, run.build.repo);
-      const image = await run.step('build', () => buildStep(run, spec, index, checkout.sha), label);
+      const image = await run.step('build', () => buildStep(run, spec, index, checkout), label);
       await run.step('test', () => testStep(run, image, config.composeTestFile, checkout.dir), label);
       built.push(image);
     }

@@ -13,7 +13,8 @@ export interface BuiltImage {
 }
 
 /** Builds one image with BuildKit; the engine's layer cache carries over between builds. */
-export async function buildStep(run: BuildRun, spec: ImageSpec, index: number, sha: string): Promise<BuiltImage> {
+export async function buildStep(run: BuildRun, spec: ImageSpec, index: number, checkout: { dir: string; sha: string }): Promise<BuiltImage> {
+  const { sha } = checkout;
   const { build, deps } = run;
   const repository = imageRepository(deps.settings.registry, build.repo, spec.name);
   const localRef = `drydock/build-${build.id}:${index}`;
@@ -21,6 +22,7 @@ export async function buildStep(run: BuildRun, spec: ImageSpec, index: number, s
     buildId: build.id,
     signal: run.signal,
     onLog: (line) => run.log.line(line),
+    checkoutDir: checkout.dir,
     contextDir: spec.contextDir,
     dockerfile: spec.dockerfile,
     target: spec.target,

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { aBuild, aBuildLifecycle } from './testing/build-fixture.js';
+import { CompiledCli } from './testing/compiled-cli.js';
+import { FakeDrydockServer, type SseWriter } from './testing/fake-drydock-server.js';
+
+let cli: CompiledCli;
+let server: FakeDrydockServer;
+
+beforeAll(async () => {
+  cli = await CompiledCli.build();
+}, 60_000);
+afterAll(() => cli.remove());
+beforeEach(async () => {
+  await server?.close();
+  server = await FakeDrydockServer.start();
+  server.addBuild(aBuild({ id: 42 }));
+});
+afterAll(() => server.close());
+
+describe('drydock logs', () => {
+  it('prints the log as raw text', async () => {
+    server.setLog(42, '#1 [build] FROM busybox\nno newline at the end');
+    const r = await cli.run(['logs', '42'], { DRYDOCK_URL: server.url });
+    expect(r).toMatchObject({ code: 0, stdout: '#1 [build] FROM busybox\nno newline at the end' });
+  });
+
+  it('-f prints lines as they stream and stops at the end event, even if the server keeps the stream open', async () => {
+    let sse!: SseWriter;
+    const connected = new Promise<void>((resolve) =>
+      server.setLog(42, '', (writer) => {
+        sse = writer;
+        resolve();
+      }),
+    );
+    const follow = cli.start(['logs', '42', '-f'], { DRYDOCK_URL: server.url });
+    await connected;
+    sse.data('step 1: clone');
+    await follow.stdoutContains('step 1: clone\n'); // arrived while the build is still "running"
+    sse.data('');
+    sse.data('step 2: build');
+    sse.event('end', 'success');
+    const r = await follow.done;
+    expect(r).toMatchObject({ code: 0, stdout: 'step 1: clone\n\nstep 2: build\n', stderr: '' });
+    expect(server.requests.at(-1)?.accept).toBe('text/event-stream');
+  }, 15_000);
+
+  it('-f ends cleanly when the server closes the stream', async () => {
+    server.setLog(42, '', (sse) => {
+      sse.data('only line');
+      sse.close();
+    });
+    const r = await cli.run(['logs', '42', '--follow'], { DRYDOCK_URL: server.url });
+    expect(r).toMatchObject({ code: 0, stdout: 'only line\n' });
+  });
+});
+
+describe('--wait', () => {
+  it('trigger --wait follows the build with plain progress lines and exits 0 on success', async () => {
+    server.planNextBuild(...aBuildLifecycle(7, { status: 'success' }));
+    const r = await cli.run(['trigger', 'acme/app', '--ref', 'main', '--wait'], { DRYDOCK_URL: server.url });
+    expect(server.requests[0]).toMatchObject({ method: 'POST', url: '/api/builds', body: { repo: 'acme/app', ref: 'main' } });
+    const progress = r.stderr.trimEnd().split('\n').map((line) => line.replace(/ · \d\d:\d\d$/, ''));
+    expect(progress).toEqual(['#7 queued: acme/app main 0123456', '#7 queued', '#7 running · clone', '#7 running · build']);
+    expect(r.stdout).toBe(
+      '#7 success in 3s\n  localhost:5000/acme/app:sha-0123456\n  localhost:5000/acme/app:main\n  localhost:5000/acme/app:latest\n',
+    );
+    expect(r.code).toBe(0);
+  }, 20_000);
+
+  it('rebuild --wait exits 1 when the build fails, with its error and no tags', async () => {
+    server.planNextBuild(...aBuildLifecycle(8, { status: 'failure', error: 'test failed: exit 3' }));
+    const r = await cli.run(['rebuild', '42', '--wait'], { DRYDOCK_URL: server.url });
+    expect(r.stdout).toBe('#8 failure in 3s: test failed: exit 3\n');
+    expect(r.code).toBe(1);
+  }, 20_000);
+
+  it('retry --wait --json prints the final build', async () => {
+    server.planNextBuild(aBuild({ id: 9, status: 'running' }), aBuild({ id: 9, status: 'cancelled' }));
+    const r = await cli.run(['retry', '42', '--wait', '--json'], { DRYDOCK_URL: server.url });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual(aBuild({ id: 9, status: 'cancelled' }));
+  }, 20_000);
+});
+
+describe('drydock cancel', () => {
+  it('asks the server to cancel the build', async () => {
+    const r = await cli.run(['cancel', '42'], { DRYDOCK_URL: server.url });
+    expect(r).toMatchObject({ code: 0, stdout: '#42 cancelled\n' });
+    expect(server.requests.at(-1)).toMatchObject({ method: 'POST', url: '/api/builds/42/cancel' });
+  });
+});

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:net';
+import { aBuild } from './testing/build-fixture.js';
+import { CompiledCli, type CliResult } from './testing/compiled-cli.js';
+import { FakeDrydockServer } from './testing/fake-drydock-server.js';
+
+let cli: CompiledCli;
+let server: FakeDrydockServer;
+const drydock = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
+  cli.run(args, { DRYDOCK_URL: server.url, ...env });
+
+const noStackTrace = (r: CliResult): void => expect(r.stderr).not.toMatch(/^\s+at /m);
+
+beforeAll(async () => {
+  cli = await CompiledCli.build();
+}, 60_000);
+afterAll(() => cli.remove());
+
+beforeEach(async () => {
+  await server?.close();
+  server = await FakeDrydockServer.start();
+  server.addBuild(aBuild({ id: 41, status: 'failure', ref: 'refs/heads/feature/x', error: 'test failed: exit 3' }));
+  server.addBuild(aBuild({ id: 42 }));
+});
+afterAll(() => server.close());
+
+describe('drydock builds', () => {
+  it('prints an aligned table, newest first, and passes the filters as query parameters', async () => {
+    const r = await drydock(['builds', '--repo', 'acme/app', '--status', 'success', '--branch', 'main', '--limit', '5']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+STATUS\s+REPO\s+REF\s+SHA\s+AGE\s+DURATION$/);
+    expect(lines[1]).toMatch(/^42\s+success\s+acme\/app\s+main\s+0123456\s+\d+d ago\s+1m 05s$/);
+    expect(lines[2]).toMatch(/^41\s+failure\s+acme\/app\s+feature\/x\s+0123456\s/);
+    expect(lines[1]!.indexOf('acme/app')).toBe(lines[0]!.indexOf('REPO'));
+    expect(lines[2]!.indexOf('0123456')).toBe(lines[0]!.indexOf('SHA'));
+    const url = new URL(server.requests.at(-1)!.url, server.url);
+    expect(url.pathname).toBe('/api/builds');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ repo: 'acme/app', status: 'success', branch: 'main', limit: '5' });
+  });
+
+  it('prints the API answer with --json', async () => {
+    const r = await drydock(['builds', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ items: [aBuild({ id: 42 }), expect.objectContaining({ id: 41 })], nextCursor: null });
+  });
+});
+
+describe('drydock show', () => {
+  it('prints steps with durations, images with tags and digest, and the error', async () => {
+    const r = await drydock(['show', '41']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Build #41 · failure\n/);
+    expect(r.stdout).toMatch(/^ {2}sha\s+0123456789abcdef0123456789abcdef01234567$/m);
+    expect(r.stdout).toMatch(/^ {2}clone\s+success\s+2s$/m);
+    expect(r.stdout).toMatch(/^ {2}build\s+success\s+1m 03s\s+localhost:5000\/acme\/app$/m);
+    expect(r.stdout).toMatch(/^ {4}tags\s+sha-0123456, main, latest$/m);
+    expect(r.stdout).toMatch(/^ {4}digest\s+sha256:feedbeef$/m);
+    expect(r.stdout).toMatch(/\nError\n {2}test failed: exit 3\n$/);
+  });
+
+  it('prints the build as JSON with --json', async () => {
+    const r = await drydock(['show', '42', '--json']);
+    expect(JSON.parse(r.stdout)).toEqual(aBuild({ id: 42 }));
+  });
+
+  it('says which build was not found and exits 1', async () => {
+    const r = await drydock(['show', '123']);
+    expect(r).toMatchObject({ code: 1, stdout: '', stderr: 'drydock: build 123 not found\n' });
+  });
+
+  it('rejects an id that is not a number before calling the server', async () => {
+    const r = await drydock(['show', 'abc']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toMatch(/^drydock: .*'abc'.*positive whole number/);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('errors', () => {
+  it('tells the user to set DRYDOCK_API_TOKEN on 401, and sends the token as a Bearer header', async () => {
+    server.token = 's3cret';
+    server.planNextBuild(aBuild({ id: 50, status: 'queued' }));
+    const missing = await drydock(['rebuild', '42']);
+    expect(missing).toMatchObject({ code: 1, stdout: '' });
+    expect(missing.stderr).toMatch(/^drydock: .*401.*set DRYDOCK_API_TOKEN\n$/);
+    const wrong = await drydock(['rebuild', '42'], { DRYDOCK_API_TOKEN: 'nope' });
+    expect(wrong.stderr).toMatch(/^drydock: the server rejected DRYDOCK_API_TOKEN/);
+    const right = await drydock(['rebuild', '42'], { DRYDOCK_API_TOKEN: 's3cret' });
+    expect(right).toMatchObject({ code: 0, stdout: '#50 queued: acme/app main 0123456\n' });
+    expect(server.requests.at(-1)).toMatchObject({ method: 'POST', url: '/api/builds/42/rebuild', authorization: 'Bearer s3cret' });
+  });
+
+  it("shows the server's 400 message", async () => {
+    const r = await drydock(['trigger', '']);
+    expect(r).toMatchObject({ code: 1, stderr: 'drydock: repo must be a non-empty string\n' });
+    expect(server.requests.at(-1)).toMatchObject({ method: 'POST', url: '/api/builds', body: { repo: '' } });
+  });
+
+  it('says a server without retry does not support it', async () => {
+    server.missingRoutes.add('POST /api/builds/:id/retry');
+    const r = await drydock(['retry', '41']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('drydock: this Drydock server does not support POST /api/builds/41/retry (404: Cannot POST /api/builds/41/retry)\n');
+  });
+
+  it('exits 2 with one line when nothing listens at DRYDOCK_URL', async () => {
+    const port = await closedPort();
+    const r = await cli.run(['builds'], { DRYDOCK_URL: `http://127.0.0.1:${port}` });
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: `drydock: cannot reach Drydock at http://127.0.0.1:${port}: connection refused\n` });
+    noStackTrace(r);
+  });
+
+  it('documents the exit codes in --help', async () => {
+    const r = await drydock(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Exit codes:\n\s+0\s.*\n\s+1\s.*\n\s+2\s+Drydock could not be reached/);
+    expect(r.stdout).toContain('DRYDOCK_API_TOKEN');
+  });
+});
+
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}

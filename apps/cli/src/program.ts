@@ -1,0 +1,36 @@
+import { Command } from 'commander';
+import { DEFAULT_URL } from './cli-config.js';
+import type { CliContext } from './cli-context.js';
+import { EXIT } from './cli-errors.js';
+import { buildsCommand } from './commands/builds.command.js';
+import { cancelCommand } from './commands/cancel.command.js';
+import { logsCommand } from './commands/logs.command.js';
+import { rebuildCommand } from './commands/rebuild.command.js';
+import { retryCommand } from './commands/retry.command.js';
+import { showCommand } from './commands/show.command.js';
+import { triggerCommand } from './commands/trigger.command.js';
+
+const EPILOGUE = `
+Environment:
+  DRYDOCK_URL        the Drydock server (default ${DEFAULT_URL})
+  DRYDOCK_API_TOKEN  sent as "Authorization: Bearer <token>"; needed when the server sets one
+
+Exit codes:
+  ${EXIT.ok}   done (with --wait: the build succeeded)
+  ${EXIT.failed}   the build did not succeed (--wait), or the server refused the request
+  ${EXIT.unreachable}   Drydock could not be reached
+  ${EXIT.usage}  invalid command line or DRYDOCK_URL
+`;
+
+/** The `drydock` command tree. Commander throws instead of exiting; main.ts maps errors to exit codes. */
+export function createProgram(ctx: CliContext): Command {
+  const program = new Command('drydock')
+    .description('Drydock CI/CD: list, inspect, follow and start container image builds')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'drydock: ')) })
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EPILOGUE);
+  const commands = [buildsCommand, showCommand, logsCommand, triggerCommand, rebuildCommand, cancelCommand, retryCommand];
+  for (const create of commands) program.addCommand(create(ctx).copyInheritedSettings(program));
+  return program;
+}

@@ -1,0 +1,308 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DrydockError } from '@drydock/core';
+import { testServices } from '@drydock/testing';
+import { CliDockerEngine } from './cli-docker-engine.js';
+import type { BuildImageOptions, BuildScoped } from './docker-engine.js';
+
+const { dockerCli: DOCKER_CLI, dockerHost, registry } = testServices();
+
+/** The engine as a user sees it, for checking outcomes. */
+const docker = (...args: string[]) =>
+  execFileSync(DOCKER_CLI, args, { env: { ...process.env, DOCKER_HOST: dockerHost }, encoding: 'utf8' }).trim();
+const containersOf = (buildId: number) => docker('ps', '-aq', '--filter', `label=drydock.build=${buildId}`);
+const composeLeftovers = (buildId: number) =>
+  ['ps -aq', 'network ls -q', 'volume ls -q']
+    .map((cmd) => docker(...cmd.split(' '), '--filter', `label=com.docker.compose.project=drydock-${buildId}`))
+    .join('');
+
+async function rejectionOf(promise: Promise<unknown>): Promise<DrydockError> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DrydockError);
+  return err as DrydockError;
+}
+
+describe('CliDockerEngine', () => {
+  const engine = new CliDockerEngine({ dockerCli: DOCKER_CLI, dockerHost, registry: { host: registry } });
+  const buildId = 900_000 + randomInt(99_999);
+  const image = `drydock-spec/engine:${buildId}`;
+  let workDir: string;
+  let logs: string[] = [];
+
+  const scoped = (signal = new AbortController().signal): BuildScoped => ({ buildId, signal, onLog: (line) => logs.push(line) });
+  const build = async (dockerfile: string, options: Partial<BuildImageOptions> = {}) => {
+    const contextDir = await mkdtemp(path.join(workDir, 'ctx-'));
+    await writeFile(path.join(contextDir, 'Dockerfile'), dockerfile);
+    return engine.buildImage({ ...scoped(), contextDir, dockerfile: 'Dockerfile', buildArgs: {}, labels: {}, tags: [], ...options });
+  };
+  /** Aborts once `ready()` holds (polled), and tells when it did. */
+  const abortWhen = (ready: () => boolean) => {
+    const controller = new AbortController();
+    const state = { signal: controller.signal, abortedAt: 0 };
+    const poll = setInterval(() => {
+      if (!ready()) return;
+      clearInterval(poll);
+      state.abortedAt = Date.now();
+      controller.abort();
+    }, 100);
+    return state;
+  };
+  const hostProcess = (pattern: string) => {
+    try {
+      return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim() !== '';
+    } catch {
+      return false;
+    }
+  };
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(path.join(tmpdir(), 'drydock-docker-spec-'));
+    // A checkout: the Dockerfile path is relative to its root (found by its .git), the context is a subdirectory.
+    await mkdir(path.join(workDir, 'checkout/.git'), { recursive: true });
+    await mkdir(path.join(workDir, 'checkout/app'), { recursive: true });
+    await mkdir(path.join(workDir, 'checkout/docker'), { recursive: true });
+    await writeFile(path.join(workDir, 'checkout/app/greeting.txt'), 'from the context\n');
+    await writeFile(
+      path.join(workDir, 'checkout/docker/Dockerfile'),
+      [
+        'FROM busybox:latest',
+        'ARG GREETING',
+        'COPY greeting.txt /greeting.txt',
+        'RUN echo "$GREETING" > /arg.txt && echo built-step-output',
+        'ENTRYPOINT ["echo", "entrypoint-ran"]',
+      ].join('\n'),
+    );
+    const built = await engine.buildImage({
+      ...scoped(),
+      contextDir: path.join(workDir, 'checkout/app'),
+      dockerfile: 'docker/Dockerfile',
+      buildArgs: { GREETING: 'hello $(not a shell) world' },
+      labels: { 'org.opencontainers.image.revision': 'abc123', 'org.opencontainers.image.source': 'https://example.test/a b' },
+      tags: [image],
+    });
+    expect(built.imageId).toBe(docker('image', 'inspect', '--format', '{{.Id}}', image));
+  });
+
+  beforeEach(() => {
+    logs = [];
+  });
+
+  afterAll(async () => {
+    await engine.removeBuildResources(buildId);
+    docker('image', 'rm', '--force', image);
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  describe('buildImage', () => {
+    it('builds with labels and build args, tags the result and streams the output', () => {
+      const labels = JSON.parse(docker('image', 'inspect', '--format', '{{json .Config.Labels}}', image)) as Record<string, string>;
+      expect(labels).toMatchObject({ 'org.opencontainers.image.revision': 'abc123', 'org.opencontainers.image.source': 'https://example.test/a b' });
+      expect(docker('run', '--rm', '--entrypoint', 'cat', image, '/arg.txt', '/greeting.txt')).toBe('hello $(not a shell) world\nfrom the context');
+    });
+
+    it('rejects a failing RUN with build_failed quoting the step and its output', async () => {
+      const err = await rejectionOf(build('FROM busybox:latest\nRUN echo before-fail; echo to-stderr >&2; exit 3\n'));
+      expect(err.code).toBe('build_failed');
+      expect(err.message).toContain('RUN echo before-fail; echo to-stderr >&2; exit 3');
+      expect(err.message).toContain('exit code: 3');
+      expect(err.message).toContain('before-fail');
+      expect(err.message).toContain('to-stderr');
+      expect(logs.some((l) => l.includes('to-stderr'))).toBe(true);
+    });
+
+    it('rejects a Dockerfile syntax error with build_failed', async () => {
+      const err = await rejectionOf(build('FROM busybox:latest\nNOPE this\n'));
+      expect(err.code).toBe('build_failed');
+      expect(err.message).toContain('unknown instruction: NOPE');
+    });
+
+    it('stops a running build when aborted: the client returns at once and BuildKit cancels the RUN', async () => {
+      const sleep = `sleep ${300 + randomInt(99)}`; // a process on the engine's host we can look for
+      const abort = abortWhen(() => hostProcess(`^${sleep}$`));
+      const err = await rejectionOf(build(`FROM busybox:latest\nRUN echo ${buildId} && ${sleep}\n`, { signal: abort.signal }));
+      expect(err.code).toBe('cancelled');
+      expect(Date.now() - abort.abortedAt).toBeLessThan(3000);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(hostProcess(`^${sleep}$`)).toBe(false);
+    });
+
+    it('reports an unreachable engine as infrastructure', async () => {
+      const nowhere = new CliDockerEngine({ dockerCli: DOCKER_CLI, dockerHost: 'unix:///nonexistent/docker.sock', registry: { host: registry } });
+      const contextDir = await mkdtemp(path.join(workDir, 'ctx-'));
+      await writeFile(path.join(contextDir, 'Dockerfile'), 'FROM busybox:latest\n');
+      const err = await rejectionOf(nowhere.buildImage({ ...scoped(), contextDir, dockerfile: 'Dockerfile', buildArgs: {}, labels: {}, tags: [] }));
+      expect(err.code).toBe('infrastructure');
+    });
+  });
+
+  describe('runTestCommand', () => {
+    it('resolves with the exit code, runs the command instead of the entrypoint, and leaves no container', async () => {
+      const passed = await engine.runTestCommand({ ...scoped(), image, command: 'test "$(cat /arg.txt)" = "hello \\$(not a shell) world" && echo test-ok' });
+      const failed = await engine.runTestCommand({ ...scoped(), image, command: 'echo failing; exit 3' });
+
+      expect(passed.exitCode).toBe(0);
+      expect(failed.exitCode).toBe(3);
+      expect(logs).toEqual(expect.arrayContaining(['test-ok', 'failing']));
+      expect(logs.join('\n')).not.toContain('entrypoint-ran');
+      expect(containersOf(buildId)).toBe('');
+    });
+
+    it('kills a running test when aborted and removes its container', async () => {
+      const abort = abortWhen(() => docker('ps', '-q', '--filter', `label=drydock.build=${buildId}`) !== ''); // running
+      const err = await rejectionOf(engine.runTestCommand({ ...scoped(abort.signal), image, command: 'sleep 30' }));
+      expect(err.code).toBe('cancelled');
+      expect(Date.now() - abort.abortedAt).toBeLessThan(3000);
+      expect(containersOf(buildId)).toBe('');
+    });
+
+    it('starts nothing when aborted before the call', async () => {
+      const controller = new AbortController();
+      controller.abort();
+      const err = await rejectionOf(engine.runTestCommand({ ...scoped(controller.signal), image, command: 'true' }));
+      expect(err.code).toBe('cancelled');
+      expect(logs).toEqual([]);
+    });
+  });
+
+  describe('runComposeTest', () => {
+    const composeFile = (sutCommand: string) =>
+      [
+        'services:',
+        '  helper:',
+        '    image: busybox:latest',
+        "    command: sh -c 'sleep 300'",
+        '    volumes: [scratch:/scratch]',
+        '  sut:',
+        '    image: ${DRYDOCK_IMAGE}',
+        '    entrypoint: ["sh", "-c"]',
+        `    command: ["${sutCommand}"]`,
+        '    depends_on: [helper]',
+        'volumes:',
+        '  scratch: {}',
+      ].join('\n');
+    const compose = async (content: string, signal?: AbortSignal) => {
+      const projectDir = await mkdtemp(path.join(workDir, 'compose-'));
+      await writeFile(path.join(projectDir, 'docker-compose.test.yml'), content);
+      return engine.runComposeTest({ ...scoped(signal), projectDir, composeFile: 'docker-compose.test.yml', image });
+    };
+
+    it("resolves with sut's exit code, shows its output and tears the project down but keeps the image", async () => {
+      const result = await compose(composeFile('cat /greeting.txt; exit 5'));
+
+      expect(result.exitCode).toBe(5);
+      expect(logs).toContain('from the context');
+      expect(composeLeftovers(buildId)).toBe('');
+      expect(docker('image', 'inspect', '--format', '{{.Id}}', image)).toMatch(/^sha256:/);
+    });
+
+    it('passes when sut exits 0', async () => {
+      expect((await compose(composeFile('exit 0'))).exitCode).toBe(0);
+    });
+
+    it('refuses a compose file without a sut service as config_invalid', async () => {
+      const err = await rejectionOf(compose('services:\n  app:\n    image: busybox:latest\n'));
+      expect(err.code).toBe('config_invalid');
+      expect(err.message).toContain('sut');
+    });
+
+    it('kills sut when aborted and removes the whole project', async () => {
+      const sutRunning = () => docker('ps', '-q', '--filter', `label=com.docker.compose.project=drydock-${buildId}`, '--filter', 'label=com.docker.compose.service=sut') !== '';
+      const abort = abortWhen(sutRunning);
+      const err = await rejectionOf(compose(composeFile('sleep 30'), abort.signal));
+      expect(err.code).toBe('cancelled');
+      expect(Date.now() - abort.abortedAt).toBeLessThan(3000);
+      expect(composeLeftovers(buildId)).toBe('');
+    });
+  });
+
+  describe('pushImage', () => {
+    it("pushes a tag and resolves with the registry's manifest digest", async () => {
+      const name = `drydock-spec/engine-${buildId}`;
+      const reference = `${registry}/${name}:v1`;
+      await engine.tagImage(image, reference);
+      try {
+        const { digest } = await engine.pushImage(reference, scoped());
+
+        const res = await fetch(`http://${registry}/v2/${name}/manifests/v1`, {
+          method: 'HEAD',
+          headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+        });
+        expect(res.status).toBe(200);
+        expect(digest).toBe(res.headers.get('docker-content-digest'));
+      } finally {
+        docker('image', 'rm', reference);
+      }
+    });
+
+    it('fails fast with push_failed and the reason when the registry is down', async () => {
+      const reference = `127.0.0.1:1/drydock-spec/engine:${buildId}`;
+      await engine.tagImage(image, reference);
+      try {
+        const started = Date.now();
+        const err = await rejectionOf(engine.pushImage(reference, scoped()));
+        expect(err.code).toBe('push_failed');
+        expect(err.message).toContain('connection refused');
+        expect(Date.now() - started).toBeLessThan(10_000);
+      } finally {
+        docker('image', 'rm', reference);
+      }
+    });
+  });
+
+  describe('registry login', () => {
+    let dockerConfig: string;
+    const saved = process.env.DOCKER_CONFIG;
+    const withCredentials = (host: string) => {
+      process.env.DOCKER_CONFIG = dockerConfig; // the engine's children inherit it: keeps the login out of ~/.docker
+      try {
+        return new CliDockerEngine({ dockerCli: DOCKER_CLI, dockerHost, registry: { host: `${host}/team`, username: 'drydock', password: 'pw-for-spec' } });
+      } finally {
+        if (saved === undefined) delete process.env.DOCKER_CONFIG;
+        else process.env.DOCKER_CONFIG = saved;
+      }
+    };
+
+    beforeAll(async () => {
+      dockerConfig = await mkdtemp(path.join(workDir, 'docker-config-'));
+    });
+
+    it('logs in to the configured registry before the first push', async () => {
+      const reference = `${registry}/team/drydock-spec-login:${buildId}`;
+      await engine.tagImage(image, reference);
+      try {
+        await withCredentials(registry).pushImage(reference, scoped());
+        const config = JSON.parse(await readFile(path.join(dockerConfig, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
+        expect(Buffer.from(config.auths[registry].auth, 'base64').toString()).toBe('drydock:pw-for-spec');
+      } finally {
+        docker('image', 'rm', reference);
+      }
+    });
+
+    it('fails the push with push_failed when the login fails', async () => {
+      const err = await rejectionOf(withCredentials('127.0.0.1:1').pushImage(`127.0.0.1:1/team/x:${buildId}`, scoped()));
+      expect(err.code).toBe('push_failed');
+      expect(err.message).toContain('docker login to 127.0.0.1:1 as drydock failed');
+    });
+  });
+
+  describe('removeBuildResources', () => {
+    it('removes what a dead worker left behind, and is idempotent', async () => {
+      docker('run', '-d', '--label', `drydock.build=${buildId}`, 'busybox:latest', 'sleep', '60');
+      docker('network', 'create', '--label', `com.docker.compose.project=drydock-${buildId}`, `drydock-${buildId}_default`);
+      expect(containersOf(buildId)).not.toBe('');
+
+      await engine.removeBuildResources(buildId);
+      await engine.removeBuildResources(buildId);
+
+      expect(containersOf(buildId)).toBe('');
+      expect(composeLeftovers(buildId)).toBe('');
+    });
+  });
+});

@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DrydockError, type ErrorCode } from '@drydock/core';
+import type { AppConfig } from '@drydock/config';
+import type { BuildImageOptions, BuildScoped, ComposeTestOptions, DockerEngine, RunTestOptions } from './docker-engine.js';
+import { buildFailureSummary, closingLines, engineUnreachable, pushedDigest } from './docker-output.js';
+import { registryLogin } from './registry-login.js';
+import { runCommand, type CommandResult, type RunCommandOptions } from './run-command.js';
+
+export interface CliDockerEngineOptions {
+  /** A docker client that speaks BuildKit (`DOCKER_BUILDKIT=1`), e.g. /usr/bin/docker. */
+  dockerCli: string;
+  dockerHost?: string;
+  registry: AppConfig['registry'];
+  /** docker-compose v1, for `docker-compose.test.yml`. */
+  composeCli?: string;
+}
+
+type RunOptions = Omit<RunCommandOptions, 'env'>;
+
+const buildLabel = (buildId: number) => `drydock.build=${buildId}`;
+const composeProject = (buildId: number) => `drydock-${buildId}`;
+
+/**
+ * DockerEngine on the docker CLI (and docker-compose v1), spawned with argument arrays.
+ * Cancelling kills the client with SIGKILL: BuildKit then cancels the build on the engine,
+ * and the containers a call started are removed before it rejects.
+ */
+export class CliDockerEngine implements DockerEngine {
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly composeCli: string;
+  private readonly login: () => Promise<void>;
+  private testRuns = 0;
+
+  constructor(private readonly options: CliDockerEngineOptions) {
+    // The children need the usual PATH, HOME and DOCKER_CONFIG; only the engine address comes from config.
+    const { DOCKER_HOST: _ignored, ...inherited } = process.env;
+    this.env = { ...inherited, DOCKER_BUILDKIT: '1', ...(options.dockerHost ? { DOCKER_HOST: options.dockerHost } : {}) };
+    this.composeCli = options.composeCli ?? 'docker-compose';
+    this.login = registryLogin(options.registry, (args, input) => this.docker(args, { input }));
+  }
+
+  static fromConfig(config: AppConfig): CliDockerEngine {
+    return new CliDockerEngine({ dockerCli: config.dockerCli, dockerHost: config.dockerHost, registry: config.registry });
+  }
+
+  async buildImage(o: BuildImageOptions): Promise<{ imageId: string }> {
+    throwIfAborted(o.signal);
+    const scratch = await mkdtemp(path.join(tmpdir(), 'drydock-build-'));
+    const iidFile = path.join(scratch, 'image-id');
+    try {
+      const args = ['build', '--progress=plain', '-f', dockerfilePath(o), '--iidfile', iidFile];
+      if (o.target) args.push('--target', o.target);
+      for (const [key, value] of Object.entries(o.buildArgs)) args.push('--build-arg', `${key}=${value}`);
+      for (const [key, value] of Object.entries(o.labels)) args.push('--label', `${key}=${value}`);
+      for (const tag of o.tags) args.push('-t', tag);
+      args.push(o.contextDir);
+      const result = await this.docker(args, { signal: o.signal, onLine: o.onLog, keepLines: 1000 });
+      this.assertSucceeded(result, 'build_failed', () => `docker build failed: ${buildFailureSummary(result.lines)}`);
+      return { imageId: (await readFile(iidFile, 'utf8')).trim() };
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  async runTestCommand(o: RunTestOptions): Promise<{ exitCode: number }> {
+    throwIfAborted(o.signal);
+    const name = `drydock-${o.buildId}-test-${++this.testRuns}-${randomBytes(3).toString('hex')}`;
+    // `sh -c` as the entrypoint: an image's own ENTRYPOINT would otherwise receive the command as arguments.
+    const args = ['run', '--name', name, '--label', buildLabel(o.buildId), '--entrypoint', 'sh', o.image, '-c', o.command];
+    try {
+      const result = await this.docker(args, { signal: o.signal, onLine: o.onLog });
+      this.assertRan(result);
+      if (result.exitCode === 125 && result.lines.some((l) => l.startsWith('docker: '))) {
+        throw new DrydockError('infrastructure', `could not start a test container from ${o.image}: ${closingLines(result.lines)}`);
+      }
+      return { exitCode: result.exitCode };
+    } finally {
+      await this.removeContainers([name]);
+    }
+  }
+
+  async runComposeTest(o: ComposeTestOptions): Promise<{ exitCode: number }> {
+    throwIfAborted(o.signal);
+    const compose = (args: string[], extra: RunOptions = {}) =>
+      runCommand(this.composeCli, ['-p', composeProject(o.buildId), '-f', o.composeFile, ...args], {
+        env: this.composeEnv(o.image),
+        cwd: o.projectDir,
+        ...extra,
+      });
+    const services = await compose(['config', '--services'], { captureStdout: true });
+    if (services.exitCode !== 0) throw new DrydockError('config_invalid', `${o.composeFile}: ${closingLines(services.lines)}`);
+    if (!services.stdout.split('\n').includes('sut')) {
+      throw new DrydockError('config_invalid', `${o.composeFile}: no "sut" service to run as the test`);
+    }
+    try {
+      const result = await compose(['run', '-T', '--rm', 'sut'], { signal: o.signal, onLine: o.onLog });
+      this.assertRan(result);
+      return { exitCode: result.exitCode };
+    } finally {
+      await this.removeContainers(await this.containerIds(`label=com.docker.compose.project=${composeProject(o.buildId)}`));
+      await compose(['down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '1']);
+    }
+  }
+
+  async tagImage(source: string, target: string): Promise<void> {
+    const result = await this.docker(['tag', source, target]);
+    this.assertSucceeded(result, 'infrastructure', () => `docker tag ${source} ${target} failed: ${closingLines(result.lines)}`);
+  }
+
+  async pushImage(reference: string, o: BuildScoped): Promise<{ digest: string }> {
+    throwIfAborted(o.signal);
+    await this.login();
+    const result = await this.docker(['push', reference], { signal: o.signal, onLine: o.onLog });
+    this.assertSucceeded(result, 'push_failed', () => `push of ${reference} failed: ${closingLines(result.lines, 3)}`);
+    const digest = pushedDigest(result.lines);
+    if (!digest) throw new DrydockError('push_failed', `push of ${reference} reported no digest: ${closingLines(result.lines, 3)}`);
+    return { digest };
+  }
+
+  async removeBuildResources(buildId: number): Promise<void> {
+    const project = `label=com.docker.compose.project=${composeProject(buildId)}`;
+    await this.removeContainers([...(await this.containerIds(`label=${buildLabel(buildId)}`)), ...(await this.containerIds(project))]);
+    for (const kind of ['network', 'volume'] as const) {
+      const listed = await this.docker([kind, 'ls', '-q', '--filter', project], { captureStdout: true });
+      this.assertSucceeded(listed, 'infrastructure', () => `docker ${kind} ls failed: ${closingLines(listed.lines)}`);
+      const ids = words(listed.stdout);
+      if (ids.length > 0) await this.docker([kind, 'rm', ...ids]);
+    }
+  }
+
+  private docker(args: string[], options: RunOptions = {}): Promise<CommandResult> {
+    return runCommand(this.options.dockerCli, args, { env: this.env, ...options });
+  }
+
+  /** docker-compose finds `docker` on PATH for builds: make it the configured BuildKit-capable client. */
+  private composeEnv(image: string): NodeJS.ProcessEnv {
+    const cliDir = path.isAbsolute(this.options.dockerCli) ? path.dirname(this.options.dockerCli) : null;
+    const PATH = cliDir ? [cliDir, this.env.PATH].filter(Boolean).join(path.delimiter) : this.env.PATH;
+    return { ...this.env, PATH, DRYDOCK_IMAGE: image };
+  }
+
+  private async containerIds(filter: string): Promise<string[]> {
+    const result = await this.docker(['ps', '-aq', '--filter', filter], { captureStdout: true });
+    this.assertSucceeded(result, 'infrastructure', () => `docker ps failed: ${closingLines(result.lines)}`);
+    return words(result.stdout);
+  }
+
+  /** Idempotent: containers already gone are not an error. */
+  private async removeContainers(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const result = await this.docker(['rm', '--force', '--volumes', ...ids]);
+    if (engineUnreachable(result.lines)) throw unreachable(result);
+  }
+
+  /** Throws `cancelled` when the call was aborted, `infrastructure` when the engine was unreachable. */
+  private assertRan(result: CommandResult): void {
+    if (result.aborted) throw new DrydockError('cancelled', 'cancelled');
+    if (result.exitCode !== 0 && engineUnreachable(result.lines)) throw unreachable(result);
+  }
+
+  private assertSucceeded(result: CommandResult, code: ErrorCode, message: () => string): void {
+    this.assertRan(result);
+    if (result.exitCode !== 0) throw new DrydockError(code, message());
+  }
+}
+
+function unreachable(result: CommandResult): DrydockError {
+  return new DrydockError('infrastructure', `Docker engine unreachable: ${closingLines(result.lines, 2)}`);
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new DrydockError('cancelled', 'cancelled');
+}
+
+const words = (text: string) => text.split(/\s+/).filter(Boolean);
+
+/** `dockerfile` is relative to the checkout root: `checkoutDir`, else the nearest directory above the context holding `.git`. */
+function dockerfilePath(o: BuildImageOptions): string {
+  if (path.isAbsolute(o.dockerfile)) return o.dockerfile;
+  return path.resolve(o.checkoutDir ?? gitRootAbove(o.contextDir) ?? o.contextDir, o.dockerfile);
+}
+
+function gitRootAbove(dir: string): string | null {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    if (existsSync(path.join(current, '.git'))) return current;
+    if (path.dirname(current) === current) return null;
+  }
+}

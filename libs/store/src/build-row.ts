@@ -1,0 +1,64 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import { branchOf, nowIso, type Build, type BuildImage, type BuildRequest, type BuildStep } from '@drydock/core';
+import type { BuildPatch } from './build-store.js';
+import type { BuildsTable } from './schema.js';
+
+/** Mapping between the `builds` row and the domain Build: JSON columns and timestamps. */
+export type BuildRow = Selectable<BuildsTable>;
+
+export function toBuild(row: BuildRow): Build {
+  return {
+    id: row.id,
+    repo: row.repo,
+    cloneUrl: row.clone_url,
+    ref: row.ref,
+    sha: row.sha,
+    event: row.event,
+    status: row.status,
+    defaultBranch: row.default_branch,
+    rebuildOf: row.rebuild_of,
+    steps: JSON.parse(row.steps) as BuildStep[],
+    images: JSON.parse(row.images) as BuildImage[],
+    error: row.error,
+    createdAt: isoOf(row.created_at),
+    startedAt: row.started_at === null ? null : isoOf(row.started_at),
+    finishedAt: row.finished_at === null ? null : isoOf(row.finished_at),
+  };
+}
+
+export function newBuildRow(request: BuildRequest): Insertable<BuildsTable> {
+  return {
+    repo: request.repo,
+    clone_url: request.cloneUrl,
+    ref: request.ref,
+    branch: branchOf(request.ref),
+    sha: request.sha,
+    event: request.event,
+    status: 'queued',
+    default_branch: request.defaultBranch,
+    rebuild_of: request.rebuildOf ?? null,
+    steps: '[]',
+    images: '[]',
+    error: null,
+    created_at: nowIso(),
+    started_at: null,
+    finished_at: null,
+  };
+}
+
+/** Only the fields present in the patch are written. */
+export function patchRow(patch: BuildPatch): Updateable<BuildsTable> {
+  const row: Updateable<BuildsTable> = {};
+  if (patch.status !== undefined) row.status = patch.status;
+  if (patch.sha !== undefined) row.sha = patch.sha;
+  if (patch.steps !== undefined) row.steps = JSON.stringify(patch.steps);
+  if (patch.images !== undefined) row.images = JSON.stringify(patch.images);
+  if (patch.startedAt !== undefined) row.started_at = patch.startedAt;
+  if (patch.finishedAt !== undefined) row.finished_at = patch.finishedAt;
+  if (patch.error !== undefined) row.error = patch.error;
+  return row;
+}
+
+function isoOf(value: Date | string): string {
+  return value instanceof Date ? value.toISOString() : value;
+}

@@ -1,0 +1,119 @@
+import type { Kysely, Transaction } from 'kysely';
+import { DrydockError, nowIso, type Build, type BuildRequest, type BuildStatus } from '@drydock/core';
+import { newBuildRow, patchRow, toBuild } from './build-row.js';
+import type { BuildListQuery, BuildPage, BuildPatch, BuildStore } from './build-store.js';
+import { isUniqueViolation } from './database.js';
+import { encodeCursor, listQuery, pageSize } from './list-query.js';
+import type { StoreTables } from './schema.js';
+
+/** BuildStore on Kysely: the same queries on SQLite and PostgreSQL. Does not own `db`. */
+export class KyselyBuildStore implements BuildStore {
+  constructor(private readonly db: Kysely<StoreTables>) {}
+
+  async createBuilds(
+    requests: BuildRequest[],
+    deliveryId?: string,
+  ): Promise<{ builds: Build[]; duplicate: boolean }> {
+    if (deliveryId === undefined) {
+      const builds = await this.db.transaction().execute((trx) => insertBuilds(trx, requests));
+      return { builds, duplicate: false };
+    }
+    try {
+      const builds = await this.db.transaction().execute(async (trx) => {
+        // The delivery row goes first: a concurrent insert of the same id waits on, then fails against, its PK.
+        await trx
+          .insertInto('deliveries')
+          .values({ delivery_id: deliveryId, build_ids: '[]', received_at: nowIso() })
+          .execute();
+        const created = await insertBuilds(trx, requests);
+        await trx
+          .updateTable('deliveries')
+          .set({ build_ids: JSON.stringify(created.map((b) => b.id)) })
+          .where('delivery_id', '=', deliveryId)
+          .execute();
+        return created;
+      });
+      return { builds, duplicate: false };
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      return { builds: await this.buildsOfDelivery(deliveryId), duplicate: true };
+    }
+  }
+
+  async get(id: number): Promise<Build | undefined> {
+    const row = await this.db.selectFrom('builds').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toBuild(row);
+  }
+
+  async list(query: BuildListQuery): Promise<BuildPage> {
+    const rows = await listQuery(this.db, query).execute();
+    const size = pageSize(query.limit);
+    const items = rows.slice(0, size).map(toBuild);
+    const nextCursor = rows.length > size ? encodeCursor(items[items.length - 1].id) : null;
+    return { items, nextCursor };
+  }
+
+  async transition(id: number, from: readonly BuildStatus[], patch: BuildPatch): Promise<Build | undefined> {
+    if (from.length === 0) return undefined;
+    const row = await this.db
+      .updateTable('builds')
+      .set(patchRow(patch))
+      .where('id', '=', id)
+      .where('status', 'in', from)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toBuild(row);
+  }
+
+  async update(id: number, patch: BuildPatch): Promise<Build> {
+    const changes = patchRow(patch);
+    const row =
+      Object.keys(changes).length === 0
+        ? await this.db.selectFrom('builds').selectAll().where('id', '=', id).executeTakeFirst()
+        : await this.db.updateTable('builds').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+    if (row === undefined) throw new DrydockError('not_found', `build ${id} not found`);
+    return toBuild(row);
+  }
+
+  async saveLog(id: number, text: string): Promise<void> {
+    await this.db
+      .insertInto('build_logs')
+      .values({ build_id: id, text })
+      .onConflict((oc) => oc.column('build_id').doUpdateSet({ text: (eb) => eb.ref('excluded.text') }))
+      .execute();
+  }
+
+  async readLog(id: number): Promise<string | undefined> {
+    const row = await this.db.selectFrom('build_logs').select('text').where('build_id', '=', id).executeTakeFirst();
+    return row?.text;
+  }
+
+  async listUnfinished(): Promise<Build[]> {
+    const rows = await this.db
+      .selectFrom('builds')
+      .selectAll()
+      .where('status', 'in', ['queued', 'running'])
+      .orderBy('id', 'asc')
+      .execute();
+    return rows.map(toBuild);
+  }
+
+  private async buildsOfDelivery(deliveryId: string): Promise<Build[]> {
+    const delivery = await this.db
+      .selectFrom('deliveries')
+      .select('build_ids')
+      .where('delivery_id', '=', deliveryId)
+      .executeTakeFirstOrThrow();
+    const ids = JSON.parse(delivery.build_ids) as number[];
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('builds').selectAll().where('id', 'in', ids).orderBy('id', 'asc').execute();
+    return rows.map(toBuild);
+  }
+}
+
+async function insertBuilds(trx: Transaction<StoreTables>, requests: BuildRequest[]): Promise<Build[]> {
+  if (requests.length === 0) return [];
+  const rows = await trx.insertInto('builds').values(requests.map(newBuildRow)).returningAll().execute();
+  // ids are handed out in VALUES order, so sorting by id keeps the requests' order
+  return rows.sort((a, b) => a.id - b.id).map(toBuild);
+}

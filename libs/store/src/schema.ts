@@ -1,0 +1,49 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { BuildEvent, BuildStatus } from '@drydock/core';
+
+/**
+ * The tables as Kysely sees them. Timestamps are written as ISO strings; PostgreSQL
+ * (timestamptz) reads them back as Date, SQLite (text) as the string itself.
+ */
+type Timestamp = ColumnType<Date | string, string, string>;
+type NullableTimestamp = ColumnType<Date | string | null, string | null, string | null>;
+
+export interface BuildsTable {
+  id: Generated<number>;
+  repo: string;
+  clone_url: string;
+  ref: string;
+  /** Derived from `ref` at insert (see `branchOf`), only for filtering. */
+  branch: string | null;
+  sha: string | null;
+  event: BuildEvent;
+  status: BuildStatus;
+  default_branch: string | null;
+  rebuild_of: number | null;
+  /** JSON text of BuildStep[] */
+  steps: string;
+  /** JSON text of BuildImage[] */
+  images: string;
+  error: string | null;
+  created_at: Timestamp;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+}
+
+export interface BuildLogsTable {
+  build_id: number;
+  text: string;
+}
+
+export interface DeliveriesTable {
+  delivery_id: string;
+  /** JSON text of number[] */
+  build_ids: string;
+  received_at: Timestamp;
+}
+
+export interface StoreTables {
+  builds: BuildsTable;
+  build_logs: BuildLogsTable;
+  deliveries: DeliveriesTable;
+}

@@ -1,0 +1,46 @@
+import { Global, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@drydock/config';
+import { BUILD_STORE } from './build-store.js';
+import { createDatabase, type Database } from './database.js';
+import { KyselyBuildStore } from './kysely-build-store.js';
+import { migrateToLatest } from './migrate.js';
+
+/** The database behind BUILD_STORE; exported for health checks (`select 1`). */
+export const DATABASE = Symbol('Database');
+
+/**
+ * Binds BUILD_STORE to the database named by `AppConfig.databaseUrl`, migrated before
+ * anything can use it, and closed when the app shuts down. Global: api, worker and logs share it.
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: DATABASE,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig): Promise<Database> => {
+        const database = createDatabase(config.databaseUrl);
+        try {
+          await migrateToLatest(database);
+        } catch (err) {
+          await database.db.destroy();
+          throw err;
+        }
+        return database;
+      },
+    },
+    {
+      provide: BUILD_STORE,
+      inject: [DATABASE],
+      useFactory: (database: Database) => new KyselyBuildStore(database.db),
+    },
+  ],
+  exports: [BUILD_STORE, DATABASE],
+})
+export class StoreModule implements OnModuleDestroy {
+  constructor(@Inject(DATABASE) private readonly database: Database) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.database.db.destroy();
+  }
+}

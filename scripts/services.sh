@@ -1,0 +1,355 @@
+#!/usr/bin/env bash
+# Installs and runs Drydock's local services: Redis, a Docker engine (dockerd with
+# BuildKit), a registry (distribution 2.8) and, for tests, PostgreSQL.
+#
+#   services.sh install [--with-postgres]   apt-get what is missing (as root)
+#   services.sh start   [OPTIONS] [--record FILE] [--lease PID] [SERVICE...]
+#   services.sh stop    [OPTIONS] [SERVICE...]
+#   services.sh release [OPTIONS] PID
+#   services.sh status  [OPTIONS]
+#
+# OPTIONS (each also read from the environment variable in brackets):
+#   --data-dir DIR          [DRYDOCK_SERVICES_DIR]   /var/lib/drydock
+#   --redis-port PORT       [DRYDOCK_REDIS_PORT]     6379
+#   --registry-port PORT    [DRYDOCK_REGISTRY_PORT]  5000
+#   --docker-socket PATH    [DRYDOCK_DOCKER_SOCKET]  /run/drydock/docker.sock (unix:// optional)
+#   --bridge NAME           [DRYDOCK_DOCKER_BRIDGE]  drydock0 (at most 15 characters)
+#   --docker-subnet A.B.0.0/16 [DRYDOCK_DOCKER_SUBNET] 10.220.0.0/16
+#   --postgres-port PORT    [DRYDOCK_POSTGRES_PORT]  none: PostgreSQL is not started
+#   --postgres-db NAME      [DRYDOCK_POSTGRES_DB]    drydock_test
+#
+# SERVICE is redis, docker, registry or postgres (default: all; postgres only with a port).
+# `start` starts each service only when nothing answers at its address, so it reuses
+# what already runs; it writes a pid file DIR/<service>.pid for what it started, and
+# `--record FILE` appends those service names to FILE. `stop` stops only services that
+# have a pid file (what `start` started), all of them unless some are named.
+# Leases let parallel users (test runs) share the services: `start --lease PID` records
+# that process PID uses them; `release PID` drops that lease and, when no lease of a
+# live process remains, stops everything `start` started and empties DIR/tmp.
+# Logs: DIR/<service>.log. Everything listens on 127.0.0.1 only.
+#
+# Running a second Docker engine next to another one (verified with docker.io 20.10,
+# iptables-nft, br_netfilter loaded, FORWARD policy DROP, while a default-configured
+# daemon owned docker0):
+# - Every daemon started here gets its own bridge (--bridge NAME) with the address
+#   A.B.0.1/24, and its user-defined networks (docker-compose projects) come from
+#   A.B.128.0/17 (--default-address-pool), so neither the bridge nor IP ranges clash
+#   with docker0 (172.17/16) or the default pools (172.18-31/16, 192.168/16).
+#   `--bip` cannot be combined with `--bridge`; dockerd takes the bridge's address.
+# - --iptables=false is needed: with iptables on, a starting daemon flushes the
+#   shared DOCKER / DOCKER-ISOLATION chains, wiping the rules of the daemon already
+#   running. In its place this script adds three rules of its own for A.B.0.0/16 and
+#   removes them on stop: FORWARD accepts traffic from the subnet and replies to it
+#   (FORWARD's policy is DROP and bridged packets traverse it because of
+#   br_netfilter; without them compose services cannot reach each other by name),
+#   and POSTROUTING masquerades traffic leaving the subnet (RUN apt-get/npm in builds).
+# - Published ports still work without iptables: docker-proxy (the userland proxy)
+#   listens on the host address (e.g. 127.0.0.1:PORT) and forwards to the container.
+#   The embedded DNS of user-defined networks (127.0.0.11) keeps working too.
+# - Own --exec-root (containerd socket, netns), --data-root, --pidfile and an empty
+#   --config-file so a host /etc/docker/daemon.json does not leak in; --mtu follows
+#   the default route's interface (1400 on some VMs, 1500 would stall TLS in RUN).
+# Verified in the second daemon, with the first one running: a BuildKit build with a
+# RUN step, `docker run -p 127.0.0.1:PORT:80` reached over loopback, a docker-compose
+# v1 project whose `sut` reaches another service by name, and `docker push` to a
+# registry started here.
+set -euo pipefail
+LOG_TAG=services
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+REPO_ROOT=$(repo_root)
+
+BASE_PACKAGES=(docker.io docker-registry docker-compose redis-server git busybox-static debootstrap
+  curl ca-certificates iptables iproute2)
+POSTGRES_PACKAGES=(postgresql)
+
+DATA_DIR=${DRYDOCK_SERVICES_DIR:-/var/lib/drydock}
+REDIS_PORT=${DRYDOCK_REDIS_PORT:-6379}
+REGISTRY_PORT=${DRYDOCK_REGISTRY_PORT:-5000}
+DOCKER_SOCKET=${DRYDOCK_DOCKER_SOCKET:-/run/drydock/docker.sock}
+BRIDGE=${DRYDOCK_DOCKER_BRIDGE:-drydock0}
+DOCKER_SUBNET=${DRYDOCK_DOCKER_SUBNET:-10.220.0.0/16}
+POSTGRES_PORT=${DRYDOCK_POSTGRES_PORT:-}
+POSTGRES_DB=${DRYDOCK_POSTGRES_DB:-drydock_test}
+RECORD_FILE=
+LEASE=
+WITH_POSTGRES=
+ALL_SERVICES=(redis docker registry postgres)
+
+usage() { sed -n '2,/^# Running a second/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
+
+parse_args() {
+  COMMAND=${1:-}
+  [[ -n $COMMAND ]] || usage 2
+  shift
+  NAMED=()
+  while (($#)); do
+    case $1 in
+      --data-dir) DATA_DIR=$2; shift ;;
+      --redis-port) REDIS_PORT=$2; shift ;;
+      --registry-port) REGISTRY_PORT=$2; shift ;;
+      --docker-socket) DOCKER_SOCKET=$2; shift ;;
+      --bridge) BRIDGE=$2; shift ;;
+      --docker-subnet) DOCKER_SUBNET=$2; shift ;;
+      --postgres-port) POSTGRES_PORT=$2; shift ;;
+      --postgres-db) POSTGRES_DB=$2; shift ;;
+      --record) RECORD_FILE=$2; shift ;;
+      --lease) LEASE=$2; shift ;;
+      --with-postgres) WITH_POSTGRES=1 ;;
+      -h | --help) usage ;;
+      redis | docker | registry | postgres) NAMED+=("$1") ;;
+      [0-9]*) LEASE=$1 ;;
+      *) log "unknown argument: $1"; usage 2 ;;
+    esac
+    shift
+  done
+  DOCKER_SOCKET=${DOCKER_SOCKET#unix://}
+  [[ $DOCKER_SUBNET =~ ^([0-9]+\.[0-9]+)\.0\.0/16$ ]] || die "--docker-subnet must look like A.B.0.0/16"
+  SUBNET_PREFIX=${BASH_REMATCH[1]}
+  ((${#BRIDGE} <= 15)) || die "--bridge: interface names have at most 15 characters"
+}
+
+# --- install --------------------------------------------------------------------
+
+install_packages() {
+  ensure_packages "${BASE_PACKAGES[@]}"
+  if [[ -n $WITH_POSTGRES || -n $POSTGRES_PORT ]]; then ensure_packages "${POSTGRES_PACKAGES[@]}"; fi
+}
+
+# --- health checks: "does something answer there?" -----------------------------
+
+redis_answers() { [[ $(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]]; }
+docker_answers() { DOCKER_HOST="unix://$DOCKER_SOCKET" "$DOCKER_CLI" version >/dev/null 2>&1; }
+registry_answers() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$REGISTRY_PORT/v2/"; }
+postgres_answers() { pg_isready -q -h 127.0.0.1 -p "$POSTGRES_PORT"; }
+
+record_started() {
+  log "started $1"
+  if [[ -n $RECORD_FILE ]]; then echo "$1" >>"$RECORD_FILE"; fi
+}
+
+# --- redis ----------------------------------------------------------------------
+
+start_redis() {
+  redis_answers && { log "redis already answers on 127.0.0.1:$REDIS_PORT"; return; }
+  mkdir -p "$DATA_DIR/redis"
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
+    --daemonize yes --pidfile "$DATA_DIR/redis.pid" --dir "$DATA_DIR/redis" --logfile "$DATA_DIR/redis.log" 9>&-
+  wait_until 20 "redis on port $REDIS_PORT" redis_answers
+  record_started redis
+}
+
+# --- docker engine --------------------------------------------------------------
+
+default_route_mtu() {
+  local dev
+  dev=$(ip -o -4 route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}')
+  cat "/sys/class/net/$dev/mtu" 2>/dev/null || echo 1500
+}
+
+# The rules replacing dockerd's own iptables handling (see the header). One per line:
+# TABLE CHAIN RULE...
+firewall_rules() {
+  local subnet=$1
+  echo "filter FORWARD -s $subnet -j ACCEPT"
+  echo "filter FORWARD -d $subnet -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
+  echo "nat POSTROUTING -s $subnet ! -d $subnet -j MASQUERADE"
+}
+
+add_firewall_rules() {
+  local table chain rule
+  while read -r table chain rule; do
+    # shellcheck disable=SC2086 # the rule is a list of words
+    iptables -t "$table" -C "$chain" $rule 2>/dev/null || iptables -t "$table" -I "$chain" 1 $rule
+  done < <(firewall_rules "$1")
+}
+
+remove_firewall_rules() {
+  local table chain rule
+  while read -r table chain rule; do
+    # shellcheck disable=SC2086
+    while iptables -t "$table" -C "$chain" $rule 2>/dev/null; do iptables -t "$table" -D "$chain" $rule; done
+  done < <(firewall_rules "$1")
+}
+
+ensure_bridge() {
+  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+    ip link add "$BRIDGE" type bridge
+    ip addr add "$SUBNET_PREFIX.0.1/24" dev "$BRIDGE"
+  fi
+  ip link set "$BRIDGE" mtu "$1" up
+}
+
+start_docker() {
+  docker_answers && { log "docker already answers on unix://$DOCKER_SOCKET"; return; }
+  is_root || die "starting dockerd needs root"
+  local mtu
+  mtu=$(default_route_mtu)
+  mkdir -p "$(dirname "$DOCKER_SOCKET")" "$DATA_DIR/docker" "$DATA_DIR/exec"
+  echo '{}' >"$DATA_DIR/docker-daemon.json"
+  ensure_bridge "$mtu"
+  add_firewall_rules "$DOCKER_SUBNET"
+  # What stop must undo, even when called with other flags.
+  echo "$BRIDGE $DOCKER_SUBNET" >"$DATA_DIR/docker-network"
+  setsid dockerd --host "unix://$DOCKER_SOCKET" --data-root "$DATA_DIR/docker" --exec-root "$DATA_DIR/exec" \
+    --pidfile "$DATA_DIR/docker.pid" --config-file "$DATA_DIR/docker-daemon.json" \
+    --bridge "$BRIDGE" --iptables=false --mtu "$mtu" \
+    --default-address-pool "base=$SUBNET_PREFIX.128.0/17,size=24" \
+    </dev/null >>"$DATA_DIR/docker.log" 2>&1 9>&- &
+  local pid=$!
+  if ! wait_until 60 "dockerd on unix://$DOCKER_SOCKET" docker_answers; then
+    kill "$pid" 2>/dev/null || true
+    tail -n 20 "$DATA_DIR/docker.log" >&2
+    die "dockerd did not start (log: $DATA_DIR/docker.log)"
+  fi
+  record_started docker
+}
+
+stop_docker() {
+  stop_pid docker "$DATA_DIR/docker.pid" TERM 90
+  [[ -f $DATA_DIR/docker-network ]] || return 0
+  local bridge subnet
+  read -r bridge subnet <"$DATA_DIR/docker-network"
+  remove_firewall_rules "$subnet"
+  ip link del "$bridge" 2>/dev/null || true
+  rm -f "$DATA_DIR/docker-network"
+}
+
+# --- registry -------------------------------------------------------------------
+
+start_registry() {
+  registry_answers && { log "registry already answers on 127.0.0.1:$REGISTRY_PORT"; return; }
+  mkdir -p "$DATA_DIR/registry"
+  # config/registry.yml holds the settings; address and storage are per instance.
+  REGISTRY_HTTP_ADDR="127.0.0.1:$REGISTRY_PORT" REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY="$DATA_DIR/registry" \
+    setsid docker-registry serve "$REPO_ROOT/config/registry.yml" </dev/null >>"$DATA_DIR/registry.log" 2>&1 9>&- &
+  echo $! >"$DATA_DIR/registry.pid"
+  if ! wait_until 20 "registry on port $REGISTRY_PORT" registry_answers; then
+    stop_pid registry "$DATA_DIR/registry.pid" TERM 5
+    tail -n 20 "$DATA_DIR/registry.log" >&2
+    die "registry did not start (log: $DATA_DIR/registry.log)"
+  fi
+  record_started registry
+}
+
+# --- postgres (tests) -------------------------------------------------------------
+
+start_postgres() {
+  [[ -n $POSTGRES_PORT ]] || return 0
+  if postgres_answers; then
+    log "postgres already answers on 127.0.0.1:$POSTGRES_PORT"
+  else
+    is_root || die "starting postgres needs root (it runs as the postgres user)"
+    local bin pgdata=$DATA_DIR/postgres
+    bin=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d | sort -V | tail -n1)
+    [[ -n $bin ]] || die "no /usr/lib/postgresql/*/bin: is postgresql installed?"
+    if [[ ! -s $pgdata/PG_VERSION ]]; then
+      install -d -o postgres -g postgres -m 700 "$pgdata"
+      runuser -u postgres -- "$bin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
+        --no-sync >/dev/null
+    fi
+    touch "$DATA_DIR/postgres.log"
+    chown postgres "$DATA_DIR/postgres.log"
+    # Test database: durability is not needed, speed is (fsync off).
+    setsid runuser -u postgres -- "$bin/pg_ctl" -D "$pgdata" -l "$DATA_DIR/postgres.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -c port=$POSTGRES_PORT -c unix_socket_directories='' -c fsync=off" \
+      start >/dev/null </dev/null 9>&- || { tail -n 20 "$DATA_DIR/postgres.log" >&2; die "postgres did not start"; }
+    head -n1 "$pgdata/postmaster.pid" >"$DATA_DIR/postgres.pid"
+    record_started postgres
+  fi
+  local psql=(psql -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres -v ON_ERROR_STOP=1 -qtA)
+  if [[ -z $("${psql[@]}" -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$POSTGRES_DB'") ]]; then
+    "${psql[@]}" -d postgres -c "CREATE DATABASE \"$POSTGRES_DB\""
+  fi
+}
+
+# --- commands -------------------------------------------------------------------
+
+# One start/stop at a time per data dir (parallel test runs share it). Daemons are
+# started with `9>&-`: a daemon inheriting fd 9 would hold the lock for its lifetime.
+lock_data_dir() {
+  mkdir -p "$DATA_DIR"
+  exec 9>"$DATA_DIR/.services.lock"
+  flock 9
+}
+
+cmd_start() {
+  install_packages
+  lock_data_dir
+  local name
+  for name in "${ALL_SERVICES[@]}"; do
+    if ((${#NAMED[@]} == 0)) || [[ " ${NAMED[*]} " == *" $name "* ]]; then "start_$name"; fi
+  done
+  if [[ -n $LEASE ]]; then mkdir -p "$DATA_DIR/leases" && touch "$DATA_DIR/leases/$LEASE"; fi
+}
+
+cmd_stop() {
+  [[ -d $DATA_DIR ]] || return 0
+  lock_data_dir
+  stop_services
+}
+
+stop_services() {
+  local names=("${NAMED[@]}")
+  ((${#names[@]})) || names=("${ALL_SERVICES[@]}")
+  local name
+  for name in "${names[@]}"; do
+    case $name in
+      postgres) stop_pid postgres "$DATA_DIR/postgres.pid" INT 60 ;; # SIGINT: fast shutdown
+      registry) stop_pid registry "$DATA_DIR/registry.pid" TERM 10 ;;
+      docker) stop_docker ;;
+      redis) stop_pid redis "$DATA_DIR/redis.pid" TERM 20 ;;
+    esac
+  done
+}
+
+cmd_release() {
+  [[ -n $LEASE ]] || die "release: which lease (PID)?"
+  [[ -d $DATA_DIR ]] || return 0
+  lock_data_dir
+  rm -f "$DATA_DIR/leases/$LEASE"
+  local lease
+  for lease in "$DATA_DIR"/leases/*; do
+    [[ -e $lease ]] || continue
+    if kill -0 "${lease##*/}" 2>/dev/null; then
+      log "services stay up: process ${lease##*/} still uses them"
+      return 0
+    fi
+    rm -f "$lease"
+  done
+  stop_services
+  rm -rf "$DATA_DIR/tmp"
+}
+
+cmd_status() {
+  local name where
+  for name in "${ALL_SERVICES[@]}"; do
+    case $name in
+      redis) where="127.0.0.1:$REDIS_PORT" ;;
+      docker) where="unix://$DOCKER_SOCKET" ;;
+      registry) where="127.0.0.1:$REGISTRY_PORT" ;;
+      postgres) [[ -n $POSTGRES_PORT ]] || continue; where="127.0.0.1:$POSTGRES_PORT" ;;
+    esac
+    if "${name}_answers"; then
+      if pid_alive "$DATA_DIR/$name.pid"; then echo "$name $where up (pid $(head -n1 "$DATA_DIR/$name.pid"))"
+      else echo "$name $where up (not started by services.sh)"; fi
+    else
+      echo "$name $where down"
+    fi
+  done
+}
+
+main() {
+  parse_args "$@"
+  case $COMMAND in
+    install) install_packages ;;
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    release) cmd_release ;;
+    status) cmd_status ;;
+    -h | --help | help) usage ;;
+    *) log "unknown command: $COMMAND"; usage 2 ;;
+  esac
+}
+
+main "$@"

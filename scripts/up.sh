@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# `npm run up`: from a fresh Debian/Ubuntu machine (run as root; Node >= 20.19 and npm
+# present) to a serving Drydock, in the foreground. Ctrl-C stops the app and the
+# services this run started; services that already answered are left alone.
+#
+# 1. npm ci when node_modules is missing or older than package-lock.json
+# 2. scripts/services.sh: Debian packages, then Redis on 127.0.0.1:6379, a registry on
+#    localhost:5000 and a Docker engine on unix:///run/drydock/docker.sock (bridge
+#    drydock0, 10.220.0.0/16), their data, logs and pid files under /var/lib/drydock
+#    (DRYDOCK_SERVICES_DIR). A service whose variable (REDIS_URL, DOCKER_HOST,
+#    DRYDOCK_REGISTRY) is already set is taken as yours and not started.
+# 3. scripts/base-images.sh: busybox:latest and debian:bookworm-slim on that engine
+# 4. npm run build
+# 5. GITHUB_WEBHOOK_SECRET: when unset, generated once into ./data/webhook-secret
+# 6. npm start (API + worker), or DRYDOCK_UP_EXEC instead (e.g. DRYDOCK_UP_EXEC=true
+#    to check the steps above). DRYDOCK_SKIP_BUILD=1 skips step 4.
+set -euo pipefail
+LOG_TAG=up
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$(repo_root)"
+
+SERVICES_RECORD=
+APP_PID=
+
+stop_what_we_started() {
+  local status=$?
+  trap - EXIT INT TERM
+  if [[ -n $APP_PID ]] && kill -0 "$APP_PID" 2>/dev/null; then
+    kill -TERM "$APP_PID" 2>/dev/null || true
+    wait "$APP_PID" 2>/dev/null || true
+  fi
+  if [[ -s $SERVICES_RECORD ]]; then
+    # shellcheck disable=SC2046 # one service name per line
+    bash scripts/services.sh stop $(cat "$SERVICES_RECORD") || true
+  fi
+  rm -f "$SERVICES_RECORD"
+  exit "$status"
+}
+
+start_services() {
+  local wanted=()
+  if [[ -z ${REDIS_URL:-} ]]; then
+    wanted+=(redis)
+    export REDIS_URL="redis://127.0.0.1:${DRYDOCK_REDIS_PORT:-6379}"
+  fi
+  if [[ -z ${DOCKER_HOST:-} ]]; then
+    wanted+=(docker)
+    export DOCKER_HOST="unix://${DRYDOCK_DOCKER_SOCKET:-/run/drydock/docker.sock}"
+  fi
+  if [[ -z ${DRYDOCK_REGISTRY:-} ]]; then
+    wanted+=(registry)
+    export DRYDOCK_REGISTRY="localhost:${DRYDOCK_REGISTRY_PORT:-5000}"
+  fi
+  bash scripts/services.sh install
+  if ((${#wanted[@]})); then
+    bash scripts/services.sh start --record "$SERVICES_RECORD" "${wanted[@]}"
+  fi
+}
+
+ensure_webhook_secret() {
+  [[ -z ${GITHUB_WEBHOOK_SECRET:-} && -z ${GITHUB_WEBHOOK_SECRET_FILE:-} ]] || return 0
+  local file=data/webhook-secret
+  if [[ ! -s $file ]]; then
+    mkdir -p data
+    (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$file")
+    log "generated a webhook secret into $file"
+  fi
+  GITHUB_WEBHOOK_SECRET=$(cat "$file")
+  export GITHUB_WEBHOOK_SECRET
+  log "GitHub webhook secret (set it on the repository's webhook): $GITHUB_WEBHOOK_SECRET"
+}
+
+main() {
+  SERVICES_RECORD=$(mktemp)
+  trap stop_what_we_started EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+
+  ensure_node_modules
+  start_services
+  bash scripts/base-images.sh
+  if [[ ${DRYDOCK_SKIP_BUILD:-} != 1 ]]; then npm run build; fi
+  ensure_webhook_secret
+
+  log "REDIS_URL=$REDIS_URL DOCKER_HOST=$DOCKER_HOST DRYDOCK_REGISTRY=$DRYDOCK_REGISTRY"
+  # Not exec: this shell stays to stop the services when the app ends or on Ctrl-C.
+  if [[ -n ${DRYDOCK_UP_EXEC:-} ]]; then
+    bash -c "$DRYDOCK_UP_EXEC" &
+  else
+    node dist/apps/api/src/main.js --with-worker &
+  fi
+  APP_PID=$!
+  wait "$APP_PID"
+}
+
+main "$@"

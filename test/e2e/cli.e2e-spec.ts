@@ -1,0 +1,140 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Build } from '@drydock/core';
+import {
+  createTempRepo,
+  FakeGitHubServer,
+  freePort,
+  getBuild,
+  startDrydock,
+  startGitHttpServer,
+  waitForBuild,
+  type DrydockStack,
+  type GitHttpServer,
+  type RepoFiles,
+} from '@drydock/testing';
+
+const TOKEN = 'cli-token-abcdef';
+const CLI = path.resolve('bin/drydock.js');
+
+let github: FakeGitHubServer;
+let git: GitHttpServer;
+let drydock: DrydockStack;
+
+beforeAll(async () => {
+  github = await new FakeGitHubServer().start();
+  git = await startGitHttpServer();
+  drydock = await startDrydock({ githubApiUrl: github.url, env: { DRYDOCK_API_TOKEN: TOKEN } });
+});
+
+afterAll(async () => {
+  await drydock?.stop();
+  await git?.close();
+  await github?.stop();
+});
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function drydockCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '', DRYDOCK_URL: drydock.url, DRYDOCK_API_TOKEN: TOKEN, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const repoWith = (files: RepoFiles) => createTempRepo(git, `acme/cli-${randomUUID().slice(0, 8)}`, { files });
+const PASSES: RepoFiles = { Dockerfile: 'FROM busybox:latest\nCMD ["echo", "ok"]\n', '.drydock.yml': 'images:\n  - test: "echo testing the cli build"\n' };
+const FAILS: RepoFiles = { Dockerfile: 'FROM busybox:latest\n', '.drydock.yml': 'images:\n  - test: "exit 4"\n' };
+
+describe('drydock CLI against a running Drydock', () => {
+  let built: Build;
+
+  it('trigger --wait builds a git URL and exits 0 on success, printing the tags', async () => {
+    const repo = await repoWith(PASSES);
+    const result = await drydockCli(['trigger', repo.cloneUrl, '--ref', 'main', '--wait']);
+    expect(result.code).toBe(0);
+    expect(result.stdout + result.stderr).toContain('success');
+    expect(result.stdout).toContain(`sha-${repo.sha.slice(0, 7)}`);
+    const list = (await (await fetch(`${drydock.url}/api/builds?repo=${repo.fullName}`)).json()) as { items: Build[] };
+    built = list.items[0];
+    expect(built).toMatchObject({ status: 'success', sha: repo.sha });
+  });
+
+  it('trigger --wait exits 1 when the build fails', async () => {
+    const repo = await repoWith(FAILS);
+    const result = await drydockCli(['trigger', repo.cloneUrl, '--ref', 'main', '--wait']);
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).toContain('failure');
+  });
+
+  it('lists builds as a table and as JSON, filtered', async () => {
+    const table = await drydockCli(['builds', '--repo', built.repo]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(new RegExp(`${built.id}\\s+success\\s+${built.repo}`));
+    const json = await drydockCli(['builds', '--status', 'failure', '--json']);
+    const page = JSON.parse(json.stdout) as { items: Build[] };
+    expect(page.items.length).toBeGreaterThan(0);
+    expect(page.items.every((b) => b.status === 'failure')).toBe(true);
+  });
+
+  it('shows a build with its steps and images', async () => {
+    const shown = await drydockCli(['show', String(built.id)]);
+    expect(shown.code).toBe(0);
+    for (const word of ['clone', 'build', 'test', 'push', built.images[0].digest!]) expect(shown.stdout).toContain(word);
+    expect(JSON.parse((await drydockCli(['show', String(built.id), '--json'])).stdout)).toMatchObject({ id: built.id, status: 'success' });
+  });
+
+  it('prints logs, and follows a running build to its end', async () => {
+    const logs = await drydockCli(['logs', String(built.id)]);
+    expect(logs.stdout).toContain('testing the cli build');
+    const repo = await repoWith({ Dockerfile: 'FROM busybox:latest\n', '.drydock.yml': 'images:\n  - test: "for i in 1 2 3; do echo follow $i; sleep 1; done"\n' });
+    const started = await drydockCli(['trigger', repo.cloneUrl, '--ref', 'main', '--json']);
+    const id = (JSON.parse(started.stdout) as Build).id;
+    const followed = await drydockCli(['logs', String(id), '-f']);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toMatch(/follow 1[\s\S]*follow 3/);
+    expect((await getBuild(drydock.url, id)).status).toBe('success');
+  });
+
+  it('rebuilds with --wait and cancels', async () => {
+    const rebuilt = await drydockCli(['rebuild', String(built.id), '--wait', '--json']);
+    expect(rebuilt.code).toBe(0);
+    expect(JSON.parse(rebuilt.stdout)).toMatchObject({ rebuildOf: built.id, sha: built.sha, status: 'success' });
+
+    const repo = await repoWith({ Dockerfile: 'FROM busybox:latest\n', '.drydock.yml': 'images:\n  - test: "sleep 120"\n' });
+    const id = (JSON.parse((await drydockCli(['trigger', repo.cloneUrl, '--ref', 'main', '--json'])).stdout) as Build).id;
+    await waitForBuild(drydock.url, id, { until: (b) => b.status === 'running' });
+    const cancelled = await drydockCli(['cancel', String(id)]);
+    expect(cancelled.code).toBe(0);
+    expect((await waitForBuild(drydock.url, id, { timeoutMs: 10_000 })).status).toBe('cancelled');
+  });
+
+  it('explains errors without stack traces', async () => {
+    const unknown = await drydockCli(['show', '987654']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('build 987654 not found');
+
+    const noToken = await drydockCli(['rebuild', String(built.id)], { DRYDOCK_API_TOKEN: '' });
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toContain('DRYDOCK_API_TOKEN');
+
+    const down = await drydockCli(['builds'], { DRYDOCK_URL: `http://127.0.0.1:${await freePort()}` });
+    expect(down.code).toBe(2);
+    expect(down.stderr).toMatch(/cannot reach Drydock/);
+
+    for (const result of [unknown, noToken, down]) expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
