@@ -4,15 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Build } from '@drydock/core';
 import {
   createTempRepo,
-  FakeGitHubServer,
+  type FakeGitHubServer,
   getBuild,
   pushPayload,
   signedDelivery,
-  startDrydock,
-  startGitHttpServer,
+  startE2eWorld,
   testServices,
   waitForBuild,
   type DrydockStack,
+  type E2eWorld,
   type GitHttpServer,
   type RepoFiles,
   type TempRepo,
@@ -24,25 +24,17 @@ const GITHUB_TOKEN = 'ghs_supersecrettoken42';
 const services = testServices();
 const docker = (...args: string[]) => execFileSync('/usr/bin/docker', ['-H', services.dockerHost, ...args], { encoding: 'utf8' });
 
+let world: E2eWorld;
 let github: FakeGitHubServer;
 let git: GitHttpServer;
 let drydock: DrydockStack;
 
 beforeAll(async () => {
-  github = await new FakeGitHubServer().start();
-  git = await startGitHttpServer();
-  drydock = await startDrydock({
-    githubApiUrl: github.url,
-    webhookSecret: SECRET,
-    env: { DRYDOCK_API_TOKEN: TOKEN, GITHUB_TOKEN, DRYDOCK_CONCURRENCY: '1' },
-  });
+  world = await startE2eWorld({ webhookSecret: SECRET, env: { DRYDOCK_API_TOKEN: TOKEN, GITHUB_TOKEN, DRYDOCK_CONCURRENCY: '1' } });
+  ({ github, git, drydock } = world);
 });
 
-afterAll(async () => {
-  await drydock?.stop();
-  await git?.close();
-  await github?.stop();
-});
+afterAll(() => world?.stop());
 
 const QUICK: RepoFiles = { Dockerfile: 'FROM busybox:latest\nCMD ["echo", "quick"]\n' };
 const SLOW_TEST: RepoFiles = {

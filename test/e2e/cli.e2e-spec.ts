@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Build } from '@drydock/core';
 import {
   createTempRepo,
-  FakeGitHubServer,
+  type FakeGitHubServer,
   freePort,
   getBuild,
-  startDrydock,
-  startGitHttpServer,
+  startE2eWorld,
   waitForBuild,
   type DrydockStack,
+  type E2eWorld,
   type GitHttpServer,
   type RepoFiles,
 } from '@drydock/testing';
@@ -19,21 +19,17 @@ import {
 const TOKEN = 'cli-token-abcdef';
 const CLI = path.resolve('bin/drydock.js');
 
+let world: E2eWorld;
 let github: FakeGitHubServer;
 let git: GitHttpServer;
 let drydock: DrydockStack;
 
 beforeAll(async () => {
-  github = await new FakeGitHubServer().start();
-  git = await startGitHttpServer();
-  drydock = await startDrydock({ githubApiUrl: github.url, env: { DRYDOCK_API_TOKEN: TOKEN } });
+  world = await startE2eWorld({ env: { DRYDOCK_API_TOKEN: TOKEN } });
+  ({ github, git, drydock } = world);
 });
 
-afterAll(async () => {
-  await drydock?.stop();
-  await git?.close();
-  await github?.stop();
-});
+afterAll(() => world?.stop());
 
 interface CliResult {
   code: number | null;

@@ -4,15 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Webhooks } from '@octokit/webhooks';
 import {
   createTempRepo,
-  FakeGitHubServer,
+  type FakeGitHubServer,
   pushPayload,
   RegistryClient,
   signedDelivery,
-  startDrydock,
-  startGitHttpServer,
+  startE2eWorld,
   testServices,
   waitForBuild,
   type DrydockStack,
+  type E2eWorld,
   type GitHttpServer,
   type RepoFiles,
   type TempRepo,
@@ -23,21 +23,17 @@ const services = testServices();
 const registry = new RegistryClient(services.registry);
 const docker = (...args: string[]) => execFileSync('/usr/bin/docker', ['-H', services.dockerHost, ...args], { encoding: 'utf8' });
 
+let world: E2eWorld;
 let github: FakeGitHubServer;
 let git: GitHttpServer;
 let drydock: DrydockStack;
 
 beforeAll(async () => {
-  github = await new FakeGitHubServer().start();
-  git = await startGitHttpServer();
-  drydock = await startDrydock({ githubApiUrl: github.url, webhookSecret: SECRET });
+  world = await startE2eWorld({ webhookSecret: SECRET });
+  ({ github, git, drydock } = world);
 });
 
-afterAll(async () => {
-  await drydock?.stop();
-  await git?.close();
-  await github?.stop();
-});
+afterAll(() => world?.stop());
 
 const APP: RepoFiles = {
   Dockerfile: 'FROM busybox:latest\nARG GREETING=hello\nRUN echo "$GREETING from drydock" > /greeting\nCMD ["cat", "/greeting"]\n',

@@ -1,2 +1,3 @@
 export * from './build.js';
 export * from './errors.js';
+export * from './urls.js';

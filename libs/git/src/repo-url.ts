@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { withoutCredentials } from '@drydock/core';
 
 /** Pure rules about clone URLs: where a repository's mirror lives, how it is shown, who may see a token. */
 
@@ -39,17 +40,7 @@ export function mirrorDirFor(dataDir: string, cloneUrl: string): string {
 }
 
 /** The URL without user name or password, for messages and logs. */
-export function displayUrl(cloneUrl: string): string {
-  try {
-    const url = new URL(cloneUrl);
-    if (!url.username && !url.password) return cloneUrl;
-    url.username = '';
-    url.password = '';
-    return url.toString();
-  } catch {
-    return cloneUrl;
-  }
-}
+export const displayUrl = withoutCredentials;
 
 /**
  * The host a GitHub token belongs to, as `hostname:port`: github.com for api.github.com,

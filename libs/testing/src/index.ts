@@ -6,3 +6,4 @@ export * from './registry-client.js';
 export * from './git-http-server.js';
 export * from './temp-repo.js';
 export * from './test-services.js';
+export * from './e2e-world.js';

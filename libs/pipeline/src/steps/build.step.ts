@@ -1,3 +1,4 @@
+import { withoutCredentials } from '@drydock/core';
 import { imageRepository, imageTags } from '../image-tags.js';
 import type { ImageSpec } from '../drydock-config.js';
 import type { BuildRun } from '../build-run.js';
@@ -29,7 +30,7 @@ export async function buildStep(run: BuildRun, spec: ImageSpec, index: number, c
     buildArgs: spec.buildArgs,
     tags: [localRef],
     labels: {
-      'org.opencontainers.image.source': sourceUrl(build.cloneUrl),
+      'org.opencontainers.image.source': withoutCredentials(build.cloneUrl).replace(/\.git$/, ''),
       'org.opencontainers.image.revision': sha,
       'org.opencontainers.image.created': new Date().toISOString(),
     },
@@ -38,15 +39,3 @@ export async function buildStep(run: BuildRun, spec: ImageSpec, index: number, c
 }
 
 export const imageLabel = (spec: ImageSpec, repo: string): string => spec.name ?? repo.split('/')[1] ?? repo;
-
-/** `https://github.com/o/r.git` -> `https://github.com/o/r`, never with credentials. */
-function sourceUrl(cloneUrl: string): string {
-  try {
-    const url = new URL(cloneUrl);
-    url.username = '';
-    url.password = '';
-    return url.toString().replace(/\.git$/, '');
-  } catch {
-    return cloneUrl;
-  }
-}

@@ -1,11 +1,12 @@
 import path from 'node:path';
+import { withoutCredentials } from '@drydock/core';
 import type { BuildRun } from '../build-run.js';
 
 /** Checks out the exact commit through the repository's persistent mirror. */
 export async function cloneStep(run: BuildRun): Promise<{ dir: string; sha: string }> {
   const { build, deps } = run;
   const dir = path.join(run.workDir, 'src');
-  run.log.line(`Fetching ${redactUrl(build.cloneUrl)} ${build.ref}${build.sha ? ` at ${build.sha}` : ''}`);
+  run.log.line(`Fetching ${withoutCredentials(build.cloneUrl)} ${build.ref}${build.sha ? ` at ${build.sha}` : ''}`);
   const { sha } = await deps.git.checkout({
     cloneUrl: build.cloneUrl,
     ref: build.ref,
@@ -18,15 +19,4 @@ export async function cloneStep(run: BuildRun): Promise<{ dir: string; sha: stri
   if (sha !== build.sha) await run.save({ sha });
   run.log.line(`Checked out ${sha}`);
   return { dir, sha };
-}
-
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
 }
