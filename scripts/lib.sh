@@ -62,16 +62,12 @@ stop_pid() {
 
 repo_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
 
-# ensure_node_modules: `npm ci` when node_modules is missing or older than the lock file.
-# When the lock file is out of step with package.json (npm ci refuses; seen with a lock
-# that lists only linux-x64 optional packages), fall back to an install that follows the
-# lock where it can and leaves package.json and the lock file untouched.
+# ensure_node_modules: install when node_modules is missing or older than the lock file.
+# `npm install` (which follows the lock) rather than `npm ci`: npm 11 writes locks that
+# list only this platform's optional packages, and `npm ci` then refuses them as out of step.
 ensure_node_modules() {
   local marker=node_modules/.package-lock.json
   [[ ! -f $marker || package-lock.json -nt $marker ]] || return 0
-  log 'npm ci'
-  if ! npm ci --no-audit --no-fund; then
-    log 'npm ci failed: package-lock.json does not match package.json; trying npm install --no-save'
-    npm install --no-save --no-audit --no-fund
-  fi
+  log 'npm install'
+  npm install --no-save --no-audit --no-fund
 }
