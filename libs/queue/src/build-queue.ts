@@ -20,17 +20,12 @@ export class BuildQueue implements OnModuleDestroy {
     await this.queue.add(JobName.RunBuild, { buildId }, buildJobOptions(buildId));
   }
 
-  /** Removes the build's job if no worker holds it yet; true when it was removed. */
-  async withdraw(buildId: number): Promise<boolean> {
+  /** Removes the build's job if no worker holds it yet. */
+  async withdraw(buildId: number): Promise<void> {
     const job = await this.queue.getJob(jobIdFor(buildId));
-    if (!job) return false;
-    if (await job.isActive()) return false;
-    try {
-      await job.remove();
-      return true;
-    } catch {
-      return false; // taken by a worker meanwhile: the cancel message reaches it
-    }
+    if (!job || (await job.isActive())) return;
+    // A worker may take it meanwhile; then the cancel message reaches that worker.
+    await job.remove().catch(() => undefined);
   }
 
   async requestCancel(buildId: number): Promise<void> {

@@ -57,10 +57,11 @@ export class BuildsService {
     if (isFinal(build.status)) throw new DrydockError('cancelled', `build ${id} has already finished (${build.status})`);
     const cancelled = await this.store.transition(id, ['queued', 'running'], { status: 'cancelled', finishedAt: nowIso(), error: 'Cancelled' });
     if (!cancelled) return this.cancel(id); // it moved on meanwhile: answer for its new state
-    if (build.status === 'queued' && (await this.queue.withdraw(id))) {
-      await this.reportQuietly(cancelled, 'error', 'Cancelled');
-    } else {
-      await this.queue.requestCancel(id);
+    // A worker may have taken the job since we read the build: it hears this and stops.
+    await this.queue.requestCancel(id);
+    if (build.status === 'queued') {
+      await this.queue.withdraw(id);
+      await this.reportQuietly(cancelled, 'error', 'Cancelled'); // no worker will report a build it never started
     }
     return cancelled;
   }
