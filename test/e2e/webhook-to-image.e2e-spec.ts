@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Webhooks } from '@octokit/webhooks';
@@ -7,7 +8,9 @@ import {
   type FakeGitHubServer,
   pushPayload,
   RegistryClient,
+  freePort,
   signedDelivery,
+  startDrydock,
   startE2eWorld,
   testServices,
   waitForBuild,
@@ -134,6 +137,42 @@ describe('a signed push becomes a tested, tagged image', () => {
     expect(await registry.tags(imageOf(repo))).toEqual(
       ['1', '1.2', '1.2.3', 'feature--ber-x', `sha-${tagSha.slice(0, 7)}`, `sha-${branchSha.slice(0, 7)}`].sort(),
     );
+  });
+});
+
+describe('hostile names and a registry that is down', () => {
+  it('builds a branch named like a shell command without running it', async () => {
+    const marker = `/tmp/drydock-pwned-${randomUUID().slice(0, 8)}`;
+    const branch = `feat/$(touch\${IFS}${marker})\`id\`;x`;
+    const repo = await repoWith({ Dockerfile: 'FROM busybox:latest\n' });
+    const sha = await repo.commit({ 'x.txt': 'x' }, { branch });
+    const build = await waitForBuild(drydock.url, await push(repo, `refs/heads/${branch}`, sha));
+    expect(build.status).toBe('success');
+    expect(existsSync(marker)).toBe(false);
+    const [, slug] = build.images[0].tags;
+    expect(slug).toMatch(/^[a-z0-9_][a-z0-9._-]{0,127}$/);
+    expect(await registry.tags(imageOf(repo))).toContain(slug);
+  });
+
+  it('ends in error, with the registry named, when the registry is down', async () => {
+    const deadRegistry = await startDrydock({
+      githubApiUrl: github.url,
+      webhookSecret: SECRET,
+      env: { DRYDOCK_REGISTRY: `127.0.0.1:${await freePort()}` },
+    });
+    try {
+      const repo = await repoWith({ Dockerfile: 'FROM busybox:latest\n' });
+      const { headers, body } = await signedDelivery('push', pushPayload({ ref: 'refs/heads/main', sha: repo.sha, cloneUrl: repo.cloneUrl, fullName: repo.fullName }), SECRET);
+      const res = await fetch(`${deadRegistry.url}/webhooks/github`, { method: 'POST', headers, body });
+      const { builds } = (await res.json()) as { builds: Array<{ id: number }> };
+      const build = await waitForBuild(deadRegistry.url, builds[0].id);
+      expect(build.status).toBe('error');
+      expect(build.steps.find((s) => s.name === 'push')?.status).toBe('error');
+      expect(build.error).toMatch(/push of 127\.0\.0\.1:\d+\/acme\/.* failed/);
+      expect(github.statusesFor(repo.sha).at(-1)).toMatchObject({ state: 'error' });
+    } finally {
+      await deadRegistry.stop();
+    }
   });
 });
 
