@@ -1,37 +1,26 @@
-import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Build } from '@drydock/core';
 import {
-  createTempRepo,
   type FakeGitHubServer,
   getBuild,
-  pushPayload,
-  signedDelivery,
   startE2eWorld,
-  testServices,
   waitForBuild,
   type DrydockStack,
   type E2eWorld,
-  type GitHttpServer,
   type RepoFiles,
   type TempRepo,
 } from '@drydock/testing';
 
-const SECRET = 'api-webhook-secret';
 const TOKEN = 'api-token-0123456789';
 const GITHUB_TOKEN = 'ghs_supersecrettoken42';
-const services = testServices();
-const docker = (...args: string[]) => execFileSync('/usr/bin/docker', ['-H', services.dockerHost, ...args], { encoding: 'utf8' });
 
 let world: E2eWorld;
 let github: FakeGitHubServer;
-let git: GitHttpServer;
 let drydock: DrydockStack;
 
 beforeAll(async () => {
-  world = await startE2eWorld({ webhookSecret: SECRET, env: { DRYDOCK_API_TOKEN: TOKEN, GITHUB_TOKEN, DRYDOCK_CONCURRENCY: '1' } });
-  ({ github, git, drydock } = world);
+  world = await startE2eWorld({ env: { DRYDOCK_API_TOKEN: TOKEN, GITHUB_TOKEN, DRYDOCK_CONCURRENCY: '1' } });
+  ({ github, drydock } = world);
 });
 
 afterAll(() => world?.stop());
@@ -43,7 +32,7 @@ const SLOW_TEST: RepoFiles = {
 };
 const HANGS: RepoFiles = { Dockerfile: 'FROM busybox:latest\n', '.drydock.yml': 'images:\n  - test: "echo started; sleep 300"\n' };
 
-const repoWith = (files: RepoFiles): Promise<TempRepo> => createTempRepo(git, `acme/api-${randomUUID().slice(0, 8)}`, { files });
+const repoWith = (files: RepoFiles): Promise<TempRepo> => world.repo(files, 'api');
 
 function api(path: string, init: RequestInit & { token?: string | null } = {}): Promise<Response> {
   const token = init.token === undefined ? TOKEN : init.token;
@@ -52,12 +41,7 @@ function api(path: string, init: RequestInit & { token?: string | null } = {}): 
   return fetch(`${drydock.url}${path}`, { ...init, headers });
 }
 
-async function pushBuild(repo: TempRepo, sha = repo.sha, ref = 'refs/heads/main'): Promise<number> {
-  const { headers, body } = await signedDelivery('push', pushPayload({ ref, sha, cloneUrl: repo.cloneUrl, fullName: repo.fullName }), SECRET);
-  const res = await fetch(`${drydock.url}/webhooks/github`, { method: 'POST', headers, body });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { builds: Array<{ id: number }> }).builds[0].id;
-}
+const pushBuild = (repo: TempRepo): Promise<number> => world.push(repo);
 
 describe('build history', () => {
   it('lists newest first with filters and a cursor that is stable under inserts', async () => {
@@ -143,16 +127,15 @@ describe('cancel', () => {
     const repo = await repoWith(HANGS);
     const id = await pushBuild(repo);
     await waitForBuild(drydock.url, id, { until: (b) => b.steps.some((s) => s.name === 'test' && s.status === 'running'), timeoutMs: 60_000 });
-    await waitFor(() => docker('ps', '-q', '--filter', `label=drydock.build=${id}`).trim() !== '', 20_000);
+    await waitFor(() => world.docker('ps', '-q', '--filter', `label=drydock.build=${id}`).trim() !== '', 20_000);
 
     const asked = Date.now();
     const res = await api(`/api/builds/${id}/cancel`, { method: 'POST' });
     expect(res.status).toBe(200);
     const build = await waitForBuild(drydock.url, id, { timeoutMs: 10_000 });
     expect(build.status).toBe('cancelled');
-    await waitFor(() => docker('ps', '-aq', '--filter', `label=drydock.build=${id}`).trim() === '', 10_000 - (Date.now() - asked));
-    await waitFor(() => github.statusesFor(repo.sha).at(-1)?.state === 'error', 10_000 - (Date.now() - asked));
-    expect(github.statusesFor(repo.sha).at(-1)?.description).toBe('Cancelled');
+    await waitFor(() => world.docker('ps', '-aq', '--filter', `label=drydock.build=${id}`).trim() === '', 10_000 - (Date.now() - asked));
+    expect((await github.waitForStatus(repo.sha, 'error', 'drydock', 10_000 - (Date.now() - asked))).description).toBe('Cancelled');
     expect((await api(`/api/builds/${id}/cancel`, { method: 'POST' })).status).toBe(409);
   });
 
@@ -167,7 +150,7 @@ describe('cancel', () => {
     await new Promise((r) => setTimeout(r, 1500));
     const build = await getBuild(drydock.url, queued);
     expect(build).toMatchObject({ status: 'cancelled', startedAt: null });
-    expect(github.statusesFor(repo.sha).at(-1)).toMatchObject({ state: 'error', description: 'Cancelled' });
+    expect((await github.waitForStatus(repo.sha, 'error')).description).toBe('Cancelled');
   });
 });
 

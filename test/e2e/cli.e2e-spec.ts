@@ -1,18 +1,14 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Build } from '@drydock/core';
 import {
-  createTempRepo,
-  type FakeGitHubServer,
   freePort,
   getBuild,
   startE2eWorld,
   waitForBuild,
   type DrydockStack,
   type E2eWorld,
-  type GitHttpServer,
   type RepoFiles,
 } from '@drydock/testing';
 
@@ -20,13 +16,11 @@ const TOKEN = 'cli-token-abcdef';
 const CLI = path.resolve('bin/drydock.js');
 
 let world: E2eWorld;
-let github: FakeGitHubServer;
-let git: GitHttpServer;
 let drydock: DrydockStack;
 
 beforeAll(async () => {
   world = await startE2eWorld({ env: { DRYDOCK_API_TOKEN: TOKEN } });
-  ({ github, git, drydock } = world);
+  ({ drydock } = world);
 });
 
 afterAll(() => world?.stop());
@@ -51,7 +45,7 @@ function drydockCli(args: string[], env: Record<string, string> = {}): Promise<C
   });
 }
 
-const repoWith = (files: RepoFiles) => createTempRepo(git, `acme/cli-${randomUUID().slice(0, 8)}`, { files });
+const repoWith = (files: RepoFiles) => world.repo(files, 'cli');
 const PASSES: RepoFiles = { Dockerfile: 'FROM busybox:latest\nCMD ["echo", "ok"]\n', '.drydock.yml': 'images:\n  - test: "echo testing the cli build"\n' };
 const FAILS: RepoFiles = { Dockerfile: 'FROM busybox:latest\n', '.drydock.yml': 'images:\n  - test: "exit 4"\n' };
 

@@ -1,4 +1,4 @@
-import type { Provider } from '@nestjs/common';
+import { Logger, type Provider } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@drydock/config';
 import { DOCKER_ENGINE, type DockerEngine } from '@drydock/docker';
 import { GIT_CLIENT, type GitClient } from '@drydock/git';
@@ -8,6 +8,8 @@ import type { PipelineDeps } from '@drydock/pipeline';
 import { BUILD_STORE, type BuildStore } from '@drydock/store';
 
 export const PIPELINE_DEPS = Symbol('PipelineDeps');
+
+const logger = new Logger('Pipeline');
 
 export const pipelineDepsProvider: Provider = {
   provide: PIPELINE_DEPS,
@@ -19,5 +21,6 @@ export const pipelineDepsProvider: Provider = {
     store,
     logs,
     settings: { dataDir: config.dataDir, registry: config.registry.host, githubToken: config.github.token },
+    warn: (message) => logger.warn(message),
   }),
 };

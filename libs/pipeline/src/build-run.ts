@@ -24,6 +24,7 @@ import type { PipelineDeps } from './pipeline-deps.js';
 export class BuildRun {
   readonly log: BuildLogWriter;
   readonly workDir: string;
+  private logClosed = false;
 
   constructor(
     public build: Build,
@@ -66,7 +67,9 @@ export class BuildRun {
 
   async report(update: BuildReport): Promise<void> {
     const problem = await this.deps.reporter.report(this.build, update);
-    if (problem) this.log.line(`[drydock] ${problem}`);
+    if (!problem) return;
+    if (this.logClosed) this.deps.warn(`build ${this.build.id}: ${problem}`);
+    else this.log.line(`[drydock] ${problem}`);
   }
 
   async save(patch: BuildPatch): Promise<void> {
@@ -93,7 +96,8 @@ export class BuildRun {
   async cleanup(): Promise<void> {
     await this.deps.docker.removeBuildResources(this.build.id).catch((err) => this.log.line(`[drydock] cleanup: ${messageOf(err)}`));
     await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
-    await this.log.close();
+    this.logClosed = true;
+    await this.log.close().catch((err) => this.deps.warn(`build ${this.build.id}: log not stored: ${messageOf(err)}`));
   }
 
   private async setStep(name: StepName, image: string | undefined, change: Partial<BuildStep>): Promise<void> {

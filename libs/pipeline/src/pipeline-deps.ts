@@ -12,6 +12,8 @@ export interface PipelineDeps {
   store: BuildStore;
   logs: BuildLogs;
   settings: PipelineSettings;
+  /** Problems that can no longer go into the build's log (it is stored already): the worker's own log. */
+  warn(message: string): void;
 }
 
 export interface PipelineSettings {

@@ -1,5 +1,6 @@
 import { githubStateFor, messageOf, nowIso, type Build, type BuildStatus, type ErrorCode } from '@drydock/core';
 import { BuildRun, initialSteps } from './build-run.js';
+import { imageReports } from './image-statuses.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { buildStep, imageLabel, type BuiltImage } from './steps/build.step.js';
 import { cloneStep } from './steps/clone.step.js';
@@ -25,12 +26,14 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
   });
   if (!claimed) return deps.store.get(buildId); // cancelled before it started
   const run = new BuildRun(claimed, deps, signal);
+  let outcome: Outcome;
   try {
     await run.prepare();
     await run.report({ state: 'pending', description: 'Build running' });
     const checkout = await run.step('clone', () => cloneStep(run));
     const config = await run.step('config', () => configStep(run, checkout.dir));
     await run.planImages(config.images.map((spec) => imageLabel(spec, run.build.repo)));
+    for (const report of imageReports(run.build)) await run.report(report);
     const built: BuiltImage[] = [];
     for (const [index, spec] of config.images.entries()) {
       const label = imageLabel(spec, run.build.repo);
@@ -39,19 +42,29 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
       built.push(image);
     }
     for (const image of built) await run.step('push', () => pushStep(run, image), image.label);
-    return await finish(run, 'success', null, `Pushed ${built.map((i) => `${i.repository}:${i.tags[0]}`).join(', ')}`);
+    outcome = { status: 'success', code: null, message: `Pushed ${built.map((i) => `${i.repository}:${i.tags[0]}`).join(', ')}` };
   } catch (err) {
     const code = run.codeOf(err);
     const message = code === 'cancelled' ? 'Cancelled' : messageOf(err);
     run.log.line(`[drydock] ${code === 'cancelled' ? 'build cancelled' : `build failed: ${message}`}`);
-    return await finish(run, statusFor(code), code, message);
-  } finally {
-    await run.cleanup();
+    outcome = { status: statusFor(code), code, message };
   }
+  return finish(run, outcome);
 }
 
-async function finish(run: BuildRun, status: BuildStatus, code: ErrorCode | null, message: string): Promise<Build> {
+interface Outcome {
+  status: BuildStatus;
+  code: ErrorCode | null;
+  message: string;
+}
+
+/**
+ * Cleans up, stores the log, then records the final status and tells GitHub: whoever sees
+ * a build finished finds its whole log and none of its containers.
+ */
+async function finish(run: BuildRun, { status, code, message }: Outcome): Promise<Build> {
   await run.closeOpenSteps(code);
+  await run.cleanup();
   const ended = await run.deps.store.transition(run.build.id, ['running'], {
     status,
     finishedAt: nowIso(),
@@ -65,6 +78,7 @@ async function finish(run: BuildRun, status: BuildStatus, code: ErrorCode | null
       ? { state: 'success', description: message }
       : { state: final === 'failure' ? 'failure' : 'error', description: final === 'cancelled' ? 'Cancelled' : message },
   );
+  for (const report of imageReports(run.build)) await run.report(report);
   return run.build;
 }
 

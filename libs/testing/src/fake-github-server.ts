@@ -50,6 +50,17 @@ export class FakeGitHubServer {
     return this.statuses.filter((s) => s.sha === sha && s.context === context);
   }
 
+  /** The latest status of a context once it is `state` (statuses are posted just after a build is stored final). */
+  async waitForStatus(sha: string, state: string, context = 'drydock', timeoutMs = 5000): Promise<ReceivedStatus> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const latest = this.statusesFor(sha, context).at(-1);
+      if (latest?.state === state) return latest;
+      if (Date.now() > deadline) throw new Error(`no "${state}" status for ${sha} (${context}); latest: ${JSON.stringify(latest)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }

@@ -1,6 +1,7 @@
 import { Controller, Get, Headers, Inject, Param, ParseIntPipe, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { isFinal, type Build } from '@drydock/core';
 import { BUILD_LOGS, type BuildLogs } from '@drydock/logs';
 import { BuildsService } from './builds.service.js';
 
@@ -24,6 +25,16 @@ export class BuildLogsController {
     await this.stream(id, res);
   }
 
+  /** The worker stores the log just before the final status: give it a moment to land. */
+  private async settled(id: number): Promise<Build> {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const build = await this.builds.get(id);
+      if (isFinal(build.status) || Date.now() > deadline) return build;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   /** Server-sent events: one `data:` per log line, then `event: end` with the build's status. */
   private async stream(id: number, res: Response): Promise<void> {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
@@ -34,7 +45,7 @@ export class BuildLogsController {
     try {
       for await (const line of this.buildLogs.follow(id, closed.signal)) res.write(`data: ${line.replace(/\r/g, "")}\n\n`);
       if (!closed.signal.aborted) {
-        const build = await this.builds.get(id);
+        const build = await this.settled(id);
         res.write(`event: end\ndata: ${JSON.stringify({ status: build.status })}\n\n`);
       }
     } finally {
