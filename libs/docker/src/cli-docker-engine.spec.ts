@@ -4,8 +4,7 @@ import { randomInt } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DrydockError } from '@drydock/core';
-import { testServices } from '@drydock/testing';
+import { testServices, rejectionOf } from '@drydock/testing';
 import { CliDockerEngine } from './cli-docker-engine.js';
 import type { BuildImageOptions, BuildScoped } from './docker-engine.js';
 
@@ -19,15 +18,6 @@ const composeLeftovers = (buildId: number) =>
   ['ps -aq', 'network ls -q', 'volume ls -q']
     .map((cmd) => docker(...cmd.split(' '), '--filter', `label=com.docker.compose.project=drydock-${buildId}`))
     .join('');
-
-async function rejectionOf(promise: Promise<unknown>): Promise<DrydockError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DrydockError);
-  return err as DrydockError;
-}
 
 describe('CliDockerEngine', () => {
   const engine = new CliDockerEngine({ dockerCli: DOCKER_CLI, dockerHost, registry: { host: registry } });

@@ -6,22 +6,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DrydockError } from '@drydock/core';
-import { createTempRepo, startGitHttpServer, type GitHttpServer, type TempRepo } from '@drydock/testing';
+import { createTempRepo, startGitHttpServer, type GitHttpServer, type TempRepo, rejectionOf } from '@drydock/testing';
 import type { CheckoutOptions } from './git-client.js';
 import { mirrorDirFor } from './repo-url.js';
 import { SimpleGitClient } from './simple-git-client.js';
 
 const headOf = (dir: string) => execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-
-async function rejectionOf(promise: Promise<unknown>): Promise<DrydockError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DrydockError);
-  return err as DrydockError;
-}
 
 describe('SimpleGitClient', () => {
   let server: GitHttpServer;

@@ -7,3 +7,4 @@ export * from './git-http-server.js';
 export * from './temp-repo.js';
 export * from './test-services.js';
 export * from './e2e-world.js';
+export * from './rejection.js';
