@@ -20,8 +20,8 @@ export interface StackOptions {
   webhookSecret?: string;
   /** Extra or overriding environment. */
   env?: Record<string, string>;
-  /** `combined` runs `npm start` (API + worker in one process); `split` runs start:api and start:worker. */
-  mode?: 'combined' | 'split';
+  /** `combined` runs `npm start` (API + worker in one process); `split` runs start:api and start:worker; `api` only the API. */
+  mode?: 'combined' | 'split' | 'api';
 }
 
 /**
@@ -47,7 +47,11 @@ export async function startDrydock(options: StackOptions): Promise<DrydockStack>
     GITHUB_WEBHOOK_SECRET: options.webhookSecret ?? 'test-webhook-secret',
     ...options.env,
   };
-  const scripts = options.mode === 'split' ? [['apps/api/src/main.js'], ['apps/worker/src/main.js']] : [['apps/api/src/main.js', '--with-worker']];
+  const scripts = {
+    combined: [['apps/api/src/main.js', '--with-worker']],
+    split: [['apps/api/src/main.js'], ['apps/worker/src/main.js']],
+    api: [['apps/api/src/main.js']],
+  }[options.mode ?? 'combined'];
   await flushRedisDb(env.REDIS_URL);
   let output = '';
   const children: ChildProcess[] = scripts.map(([script, ...args]) => {
@@ -71,7 +75,7 @@ export async function startDrydock(options: StackOptions): Promise<DrydockStack>
 async function waitForHealth(url: string, children: ChildProcess[], output: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (children.some((c) => c.exitCode !== null)) throw new Error(`Drydock exited during start-up:\n${output()}`);
+    if (children.some(hasExited)) throw new Error(`Drydock exited during start-up:\n${output()}`);
     const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
@@ -79,8 +83,10 @@ async function waitForHealth(url: string, children: ChildProcess[], output: () =
   throw new Error(`Drydock did not become healthy in 30 s:\n${output()}`);
 }
 
+const hasExited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
+
 function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
+  if (hasExited(child)) return Promise.resolve();
   return new Promise((resolve) => {
     const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
     child.once('exit', () => {
