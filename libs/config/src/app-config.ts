@@ -14,6 +14,10 @@ const optionalText = z
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  DRYDOCK_REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, 'must be a name of letters, digits, _ . - (at most 64)')
+    .default('drydock'),
   DATABASE_URL: z.string().optional(),
   DOCKER_HOST: optionalText,
   DRYDOCK_DOCKER_CLI: optionalText,
@@ -39,6 +43,8 @@ const envSchema = z.object({
 export interface AppConfig {
   port: number;
   redisUrl: string;
+  /** Starts every Redis key and channel of this instance (`DRYDOCK_REDIS_PREFIX`): instances sharing a Redis stay apart. */
+  redisPrefix: string;
   databaseUrl: string;
   dockerHost: string | undefined;
   /** The docker client binary; must speak BuildKit (`DOCKER_BUILDKIT=1`). */
@@ -76,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     port: e.PORT,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.DRYDOCK_REDIS_PREFIX,
     databaseUrl: e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'drydock.db')}`,
     dockerHost: e.DOCKER_HOST,
     dockerCli: e.DRYDOCK_DOCKER_CLI ?? defaultDockerCli(),
