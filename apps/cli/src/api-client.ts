@@ -31,7 +31,7 @@ export interface TriggerRequest {
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
-/** A client of Drydock's HTTP API (CONTRACT.md), nothing more. */
+/** A client of Drydock's HTTP API (README.md), nothing more. */
 export class DrydockApi {
   constructor(private readonly config: CliConfig) {}
 

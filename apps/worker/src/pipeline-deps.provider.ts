@@ -1,6 +1,7 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@drydock/config';
 import { DOCKER_ENGINE, type DockerEngine } from '@drydock/docker';
+import { BUILD_EVENTS, type BuildEvents } from '@drydock/events';
 import { GIT_CLIENT, type GitClient } from '@drydock/git';
 import { BUILD_REPORTER, type BuildReporter } from '@drydock/github';
 import { BUILD_LOGS, type BuildLogs } from '@drydock/logs';
@@ -13,13 +14,22 @@ const logger = new Logger('Pipeline');
 
 export const pipelineDepsProvider: Provider = {
   provide: PIPELINE_DEPS,
-  inject: [GIT_CLIENT, DOCKER_ENGINE, BUILD_REPORTER, BUILD_STORE, BUILD_LOGS, APP_CONFIG],
-  useFactory: (git: GitClient, docker: DockerEngine, reporter: BuildReporter, store: BuildStore, logs: BuildLogs, config: AppConfig): PipelineDeps => ({
+  inject: [GIT_CLIENT, DOCKER_ENGINE, BUILD_REPORTER, BUILD_STORE, BUILD_LOGS, BUILD_EVENTS, APP_CONFIG],
+  useFactory: (
+    git: GitClient,
+    docker: DockerEngine,
+    reporter: BuildReporter,
+    store: BuildStore,
+    logs: BuildLogs,
+    events: BuildEvents,
+    config: AppConfig,
+  ): PipelineDeps => ({
     git,
     docker,
     reporter,
     store,
     logs,
+    events,
     settings: { dataDir: config.dataDir, registry: config.registry.host, githubToken: config.github.token },
     warn: (message) => logger.warn(message),
   }),

@@ -1,6 +1,7 @@
 /**
- * Typed errors. Each carries a `code`; adapters map a code to an HTTP status,
- * a GitHub state and a log line with an exhaustive switch (see `githubStateFor`).
+ * Typed errors. Each carries a `code`; what a code means for a build (status, step status,
+ * GitHub state, description) is decided in one place, `outcome-policy.ts`; the API maps a
+ * code to an HTTP status with its own exhaustive switch.
  */
 export type ErrorCode =
   | 'config_invalid' // .drydock.yml (or another repo input) is wrong: the user's to fix
@@ -9,6 +10,7 @@ export type ErrorCode =
   | 'clone_failed' // git could not fetch the repository or commit
   | 'push_failed' // the registry refused or is down
   | 'cancelled'
+  | 'conflict' // the request does not fit the build's state (e.g. cancelling a finished build)
   | 'timeout'
   | 'not_found'
   | 'invalid_request'
@@ -43,26 +45,6 @@ export function assertUnreachable(value: never): never {
 
 export function errorCodeOf(err: unknown): ErrorCode {
   return err instanceof DrydockError ? err.code : 'infrastructure';
-}
-
-/** GitHub commit status state for a failed build: the user's fault is `failure`, ours is `error`. */
-export function githubStateFor(code: ErrorCode): 'failure' | 'error' {
-  switch (code) {
-    case 'config_invalid':
-    case 'build_failed':
-    case 'test_failed':
-      return 'failure';
-    case 'clone_failed':
-    case 'push_failed':
-    case 'cancelled':
-    case 'timeout':
-    case 'not_found':
-    case 'invalid_request':
-    case 'infrastructure':
-      return 'error';
-    default:
-      return assertUnreachable(code);
-  }
 }
 
 export function messageOf(err: unknown): string {

@@ -1,3 +1,5 @@
 export * from './build.js';
 export * from './errors.js';
+export * from './outcome-policy.js';
+export * from './repo-name.js';
 export * from './urls.js';

@@ -1,4 +1,4 @@
-import type { Build } from '@drydock/core';
+import { isOwnerName, type Build } from '@drydock/core';
 import type { CommitState, GitHubClient } from './github-client.js';
 
 /**
@@ -29,7 +29,7 @@ export class CommitStatusReporter implements BuildReporter {
   ) {}
 
   async report(build: Build, update: BuildReport): Promise<string | undefined> {
-    if (!build.sha || !isGitHubRepo(build.repo)) return undefined;
+    if (!build.sha || !isOwnerName(build.repo)) return undefined;
     try {
       await this.github.setCommitStatus(build.repo, build.sha, {
         state: update.state,
@@ -45,7 +45,6 @@ export class CommitStatusReporter implements BuildReporter {
 }
 
 /** Builds of a bare git URL (not `owner/name`) have no GitHub commit to report on. */
-const isGitHubRepo = (repo: string): boolean => /^[\w.-]+\/[\w.-]+$/.test(repo);
 
 /** Used when GitHub cannot be told anything; says why once per build. */
 export class SilentReporter implements BuildReporter {

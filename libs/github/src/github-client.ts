@@ -1,3 +1,5 @@
+import type { CommitState } from '@drydock/core';
+
 /**
  * What Drydock tells GitHub about a commit. Rejects with the HTTP status and GitHub's
  * message when GitHub refuses; callers decide whether a reporting failure matters.
@@ -8,7 +10,7 @@ export interface GitHubClient {
 
 export const GITHUB_CLIENT = Symbol('GitHubClient');
 
-export type CommitState = 'pending' | 'success' | 'failure' | 'error';
+export type { CommitState };
 
 export interface CommitStatus {
   state: CommitState;

@@ -1,4 +1,5 @@
 import { Octokit } from '@octokit/rest';
+import { splitOwnerName } from '@drydock/core';
 import type { CommitStatus, GitHubClient } from './github-client.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -18,7 +19,7 @@ export class OctokitGitHubClient implements GitHubClient {
   }
 
   async setCommitStatus(repo: string, sha: string, status: CommitStatus): Promise<void> {
-    const [owner, name] = repo.split('/');
+    const { owner, name } = splitOwnerName(repo);
     await this.octokit.rest.repos.createCommitStatus({
       owner,
       repo: name,

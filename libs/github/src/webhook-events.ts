@@ -1,7 +1,7 @@
 import { Webhooks } from '@octokit/webhooks';
 import { z } from 'zod';
 import type { BuildRequest } from '@drydock/core';
-import { DrydockError } from '@drydock/core';
+import { DrydockError, isOwnerName } from '@drydock/core';
 
 /** Verifies `X-Hub-Signature-256` over the raw body with @octokit/webhooks (constant time). */
 export async function verifyWebhookSignature(secret: string, rawBody: string, signature: string | undefined): Promise<boolean> {
@@ -19,7 +19,7 @@ export type WebhookOutcome =
   | { kind: 'ignored'; reason: string };
 
 const repositorySchema = z.object({
-  full_name: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name'),
+  full_name: z.string().refine(isOwnerName, 'must be owner/name'),
   clone_url: z.string().url(),
   default_branch: z.string().min(1),
 });

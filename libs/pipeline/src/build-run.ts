@@ -3,64 +3,77 @@ import path from 'node:path';
 import {
   DrydockError,
   errorCodeOf,
-  githubStateFor,
   messageOf,
   nowIso,
+  viewOf,
   type Build,
   type BuildStep,
-  type ErrorCode,
+  type Outcome,
+  type OutcomeView,
   type StepName,
-  type StepStatus,
 } from '@drydock/core';
 import type { BuildReport } from '@drydock/github';
 import type { BuildLogWriter } from '@drydock/logs';
 import type { BuildPatch } from '@drydock/store';
+import type { ImagePlan } from './image-plan.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import type { StepContext } from './step-context.js';
 
 /**
- * One build in progress: its stored state, its log, its work dir and its cancel signal.
- * Steps go through `step()`, which records start, finish and status with the build.
+ * One claimed build in progress: its stored state, log, work dir and cancel signal.
+ * Steps go through `step()`, which records their start, finish and status with the build;
+ * every stored change is announced on the build-events channel.
  */
 export class BuildRun {
   readonly log: BuildLogWriter;
   readonly workDir: string;
+  readonly context: StepContext;
   private logClosed = false;
 
-  constructor(
+  private constructor(
     public build: Build,
-    readonly deps: PipelineDeps,
+    private readonly deps: Pick<PipelineDeps, 'store' | 'reporter' | 'events' | 'docker' | 'warn'>,
     readonly signal: AbortSignal,
+    logs: PipelineDeps['logs'],
+    dataDir: string,
   ) {
-    this.log = deps.logs.open(build.id);
-    this.workDir = path.join(deps.settings.dataDir, 'builds', String(build.id));
+    this.log = logs.open(build.id);
+    this.workDir = path.join(dataDir, 'builds', String(build.id));
+    this.context = { buildId: build.id, log: this.log, signal };
   }
 
-  async prepare(): Promise<void> {
-    await rm(this.workDir, { recursive: true, force: true });
-    await mkdir(this.workDir, { recursive: true });
+  /** Opens the log and a fresh work dir for a build that was just claimed. */
+  static async start(claimed: Build, deps: PipelineDeps, signal: AbortSignal): Promise<BuildRun> {
+    const run = new BuildRun(claimed, deps, signal, deps.logs, deps.settings.dataDir);
+    await rm(run.workDir, { recursive: true, force: true });
+    await mkdir(run.workDir, { recursive: true });
+    await run.announce();
+    return run;
   }
 
-  async step<T>(name: StepName, work: () => Promise<T>, image?: string): Promise<T> {
+  async step<T>(name: StepName, work: (ctx: StepContext) => Promise<T>, plan?: ImagePlan): Promise<T> {
     this.throwIfCancelled();
+    const image = plan?.label;
+    const title = `${name}${image ? ` ${image}` : ''}`;
     const started = Date.now();
-    this.log.line(`==> ${name}${image ? ` ${image}` : ''}`);
+    this.log.line(`==> ${title}`);
     await this.setStep(name, image, { status: 'running', startedAt: nowIso() });
     try {
-      const result = await work();
+      const result = await work(this.context);
       this.throwIfCancelled();
       await this.setStep(name, image, { status: 'success', finishedAt: nowIso() });
-      this.log.line(`==> ${name}${image ? ` ${image}` : ''} done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      this.log.line(`==> ${title} done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
       return result;
     } catch (err) {
-      await this.setStep(name, image, { status: stepStatusFor(this.codeOf(err)), finishedAt: nowIso() });
+      await this.setStep(name, image, { status: viewOf(this.outcomeOf(err)).stepStatus, finishedAt: nowIso() });
       throw err;
     }
   }
 
-  /** Adds the per-image steps once the config says which images there are. */
-  async planImages(images: string[]): Promise<void> {
-    const planned = images.flatMap((image) =>
-      (['build', 'test', 'push'] as const).map((name): BuildStep => ({ name, image, status: 'pending', startedAt: null, finishedAt: null })),
+  /** Adds each planned image's build, test and push steps. */
+  async planSteps(plans: ImagePlan[]): Promise<void> {
+    const planned = plans.flatMap(({ label }) =>
+      (['build', 'test', 'push'] as const).map((name): BuildStep => ({ name, image: label, status: 'pending', startedAt: null, finishedAt: null })),
     );
     await this.save({ steps: [...this.build.steps, ...planned] });
   }
@@ -74,25 +87,26 @@ export class BuildRun {
 
   async save(patch: BuildPatch): Promise<void> {
     this.build = await this.deps.store.update(this.build.id, patch);
+    await this.announce();
   }
 
-  codeOf(err: unknown): ErrorCode {
-    return this.signal.aborted ? 'cancelled' : errorCodeOf(err);
+  /** What an error thrown by a step means; an aborted run is cancelled whatever the step threw. */
+  outcomeOf(err: unknown): Outcome {
+    if (this.signal.aborted) return { code: 'cancelled', message: 'Cancelled' };
+    return { code: errorCodeOf(err), message: messageOf(err) };
   }
 
-  throwIfCancelled(): void {
-    if (this.signal.aborted) throw new DrydockError('cancelled', 'Cancelled');
-  }
-
-  /** Marks steps that never ran as skipped (or cancelled). */
-  async closeOpenSteps(code: ErrorCode | null): Promise<void> {
-    const open: StepStatus = code === 'cancelled' ? 'cancelled' : 'skipped';
-    const steps = this.build.steps.map((s) =>
-      s.status === 'pending' || s.status === 'running' ? { ...s, status: s.status === 'running' ? stepStatusFor(code ?? 'infrastructure') : open } : s,
-    );
+  /** Marks steps still open: the one that was running gets the outcome's step status, the ones never started theirs. */
+  async closeOpenSteps(view: OutcomeView): Promise<void> {
+    if (!this.build.steps.some((s) => s.status === 'pending' || s.status === 'running')) return;
+    const steps = this.build.steps.map((s): BuildStep => {
+      if (s.status === 'running') return { ...s, status: view.stepStatus, finishedAt: nowIso() };
+      return s.status === 'pending' ? { ...s, status: view.openStepStatus } : s;
+    });
     await this.save({ steps });
   }
 
+  /** Removes the build's containers and work dir, then stores its log; idempotent, never throws. */
   async cleanup(): Promise<void> {
     await this.deps.docker.removeBuildResources(this.build.id).catch((err) => this.log.line(`[drydock] cleanup: ${messageOf(err)}`));
     await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
@@ -100,14 +114,21 @@ export class BuildRun {
     await this.log.close().catch((err) => this.deps.warn(`build ${this.build.id}: log not stored: ${messageOf(err)}`));
   }
 
+  /** Publishes the build's stored status; the channel being down never fails a build. */
+  async announce(type: 'build.changed' | 'build.finished' = 'build.changed'): Promise<void> {
+    await this.deps.events
+      .publish({ type, buildId: this.build.id, status: this.build.status })
+      .catch((err) => this.deps.warn(`build ${this.build.id}: ${type} not published: ${messageOf(err)}`));
+  }
+
+  private throwIfCancelled(): void {
+    if (this.signal.aborted) throw new DrydockError('cancelled', 'Cancelled');
+  }
+
   private async setStep(name: StepName, image: string | undefined, change: Partial<BuildStep>): Promise<void> {
     const steps = this.build.steps.map((s) => (s.name === name && s.image === image ? { ...s, ...change } : s));
     await this.save({ steps });
   }
-}
-
-export function stepStatusFor(code: ErrorCode): StepStatus {
-  return code === 'cancelled' ? 'cancelled' : githubStateFor(code);
 }
 
 export const initialSteps = (): BuildStep[] =>

@@ -1,21 +1,22 @@
-import type { Build, BuildStep } from '@drydock/core';
+import { commitStateOf, type Build } from '@drydock/core';
 import type { BuildReport } from '@drydock/github';
+import type { ImagePlan } from './image-plan.js';
 
 /**
- * With several images, each also gets its own status context (`drydock/<image>`) beside
- * the aggregate `drydock`: pending while the build runs, then its own outcome.
+ * With several images, each also reports to its own context (`drydock/<image>`) beside the
+ * aggregate `drydock`: pending while the build runs, then its own outcome.
  */
-export function imageReports(build: Build): BuildReport[] {
-  const images = [...new Set(build.steps.flatMap((s) => (s.image ? [s.image] : [])))];
-  if (images.length < 2) return [];
-  return images.map((image) => ({ image, ...imageOutcome(build, build.steps.filter((s) => s.image === image)) }));
+export function imageReports(build: Build, plans: ImagePlan[]): BuildReport[] {
+  return plans.flatMap((plan) => (plan.context === null ? [] : [{ image: plan.context, ...imageOutcome(build, plan.label) }]));
 }
 
-function imageOutcome(build: Build, steps: BuildStep[]): Omit<BuildReport, 'image'> {
-  if (build.status === 'running' || build.status === 'queued') return { state: 'pending', description: 'Build running' };
+function imageOutcome(build: Build, label: string): Omit<BuildReport, 'image'> {
+  const state = commitStateOf(build.status);
+  if (state === 'pending') return { state, description: 'Build running' };
+  const steps = build.steps.filter((s) => s.image === label);
   if (steps.every((s) => s.status === 'success')) return { state: 'success', description: 'Built, tested and pushed' };
-  const failed = steps.find((s) => s.status === 'failure');
-  if (failed) return { state: 'failure', description: `${failed.name} failed: ${build.error ?? ''}` };
-  if (build.status === 'cancelled') return { state: 'error', description: 'Cancelled' };
-  return { state: build.status === 'failure' ? 'failure' : 'error', description: `Not pushed: ${build.error ?? 'the build did not finish'}` };
+  if (build.status === 'cancelled') return { state, description: 'Cancelled' };
+  const failed = steps.find((s) => s.status === 'failure' || s.status === 'error');
+  if (failed) return { state: failed.status === 'failure' ? 'failure' : 'error', description: `${failed.name} failed: ${build.error ?? ''}` };
+  return { state, description: `Not pushed: ${build.error ?? 'the build did not finish'}` };
 }

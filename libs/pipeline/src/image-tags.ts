@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { branchOf, tagOf, type Build } from '@drydock/core';
+import { branchOf, splitOwnerName, tagOf, type Build } from '@drydock/core';
 
 /**
  * The tags an image gets, per the contract:
@@ -42,7 +42,7 @@ export function slugTag(name: string): string {
 
 /** `<registry>/<owner>/<repo>` lowercased; a config image name replaces the repo part. */
 export function imageRepository(registry: string, repo: string, configName: string | null): string {
-  const owner = repo.split('/')[0];
+  const { owner } = splitOwnerName(repo);
   const path = configName === null ? repo : configName.includes('/') ? configName : `${owner}/${configName}`;
   return `${registry}/${path}`.toLowerCase();
 }

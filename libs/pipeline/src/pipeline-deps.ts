@@ -1,16 +1,18 @@
 import type { DockerEngine } from '@drydock/docker';
+import type { BuildEvents } from '@drydock/events';
 import type { GitClient } from '@drydock/git';
 import type { BuildReporter } from '@drydock/github';
 import type { BuildLogs } from '@drydock/logs';
 import type { BuildStore } from '@drydock/store';
 
-/** Everything a build needs from outside, as narrow ports; the worker binds the real ones. */
+/** Everything a build needs from outside, as narrow ports; the worker binds the real ones, unit tests the fakes of libs/testing. */
 export interface PipelineDeps {
   git: GitClient;
   docker: DockerEngine;
   reporter: BuildReporter;
   store: BuildStore;
   logs: BuildLogs;
+  events: BuildEvents;
   settings: PipelineSettings;
   /** Problems that can no longer go into the build's log (it is stored already): the worker's own log. */
   warn(message: string): void;

@@ -1,18 +1,19 @@
-import { githubStateFor, messageOf, nowIso, type Build, type BuildStatus, type ErrorCode } from '@drydock/core';
+import { commitStateOf, nowIso, viewOf, type Build, type BuildImage, type Outcome } from '@drydock/core';
 import { BuildRun, initialSteps } from './build-run.js';
+import { planImages, type ImagePlan } from './image-plan.js';
 import { imageReports } from './image-statuses.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { buildStep, imageLabel, type BuiltImage } from './steps/build.step.js';
+import { buildStep } from './steps/build.step.js';
 import { cloneStep } from './steps/clone.step.js';
 import { configStep } from './steps/config.step.js';
 import { pushStep } from './steps/push.step.js';
 import { testStep } from './steps/test.step.js';
 
 /**
- * The whole pipeline, top to bottom: report pending -> clone -> .drydock.yml ->
- * per image: build -> test -> (all passed) push -> report the outcome.
+ * The whole pipeline, top to bottom: claim -> report pending -> clone -> .drydock.yml ->
+ * plan the images -> per image: build -> test -> (all passed) push -> report the outcome.
  * A step that throws stops the build; nothing is pushed unless every image built and passed.
- * Resolves with the build as stored at the end (undefined if it was not ours to run).
+ * Resolves with the build as stored at the end (as found, if it was not this run's to take).
  */
 export async function runBuild(buildId: number, deps: PipelineDeps, signal: AbortSignal): Promise<Build | undefined> {
   // 'running' too: a job whose worker died is handed to another worker by the queue.
@@ -24,64 +25,58 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
     images: [],
     error: null,
   });
-  if (!claimed) return deps.store.get(buildId); // cancelled before it started
-  const run = new BuildRun(claimed, deps, signal);
+  if (!claimed) return deps.store.get(buildId); // cancelled or finished before it started
+  const run = await BuildRun.start(claimed, deps, signal);
+  let plans: ImagePlan[] = [];
   let outcome: Outcome;
   try {
-    await run.prepare();
     await run.report({ state: 'pending', description: 'Build running' });
-    const checkout = await run.step('clone', () => cloneStep(run));
-    const config = await run.step('config', () => configStep(run, checkout.dir));
-    await run.planImages(config.images.map((spec) => imageLabel(spec, run.build.repo)));
-    for (const report of imageReports(run.build)) await run.report(report);
-    const built: BuiltImage[] = [];
-    for (const [index, spec] of config.images.entries()) {
-      const label = imageLabel(spec, run.build.repo);
-      const image = await run.step('build', () => buildStep(run, spec, index, checkout), label);
-      await run.step('test', () => testStep(run, image, config.composeTestFile, checkout.dir), label);
-      built.push(image);
+    const { build } = run;
+    const destDir = `${run.workDir}/src`;
+    const checkout = await run.step('clone', (ctx) =>
+      cloneStep(ctx, deps.git, { cloneUrl: build.cloneUrl, ref: build.ref, sha: build.sha, token: deps.settings.githubToken, destDir }),
+    );
+    if (checkout.sha !== run.build.sha) await run.save({ sha: checkout.sha });
+    const config = await run.step('config', (ctx) => configStep(ctx, checkout.dir));
+    plans = planImages(run.build, checkout.sha, config.images, deps.settings.registry);
+    await run.planSteps(plans);
+    for (const report of imageReports(run.build, plans)) await run.report(report);
+    for (const plan of plans) {
+      await run.step('build', (ctx) => buildStep(ctx, deps.docker, plan, checkout.dir), plan);
+      await run.step('test', (ctx) => testStep(ctx, deps.docker, plan, config.composeTestFile, checkout.dir), plan);
     }
-    for (const image of built) await run.step('push', () => pushStep(run, image), image.label);
-    outcome = { status: 'success', code: null, message: `Pushed ${built.map((i) => `${i.repository}:${i.tags[0]}`).join(', ')}` };
+    const pushed: BuildImage[] = [];
+    for (const plan of plans) {
+      pushed.push(await run.step('push', (ctx) => pushStep(ctx, deps.docker, plan), plan));
+      await run.save({ images: pushed });
+    }
+    outcome = { code: null, message: `Pushed ${plans.map((p) => `${p.repository}:${p.tags[0]}`).join(', ')}` };
   } catch (err) {
-    const code = run.codeOf(err);
-    const message = code === 'cancelled' ? 'Cancelled' : messageOf(err);
-    run.log.line(`[drydock] ${code === 'cancelled' ? 'build cancelled' : `build failed: ${message}`}`);
-    outcome = { status: statusFor(code), code, message };
+    outcome = run.outcomeOf(err);
   }
-  return finish(run, outcome);
-}
-
-interface Outcome {
-  status: BuildStatus;
-  code: ErrorCode | null;
-  message: string;
+  return finish(run, deps, outcome, plans);
 }
 
 /**
- * Cleans up, stores the log, then records the final status and tells GitHub: whoever sees
- * a build finished finds its whole log and none of its containers.
+ * Closes the steps, cleans up and stores the log, then records the final status and tells
+ * GitHub: whoever sees a build finished finds its whole log and none of its containers.
  */
-async function finish(run: BuildRun, { status, code, message }: Outcome): Promise<Build> {
-  await run.closeOpenSteps(code);
+async function finish(run: BuildRun, deps: PipelineDeps, outcome: Outcome, plans: ImagePlan[]): Promise<Build> {
+  const view = viewOf(outcome);
+  run.log.line(view.logLine);
+  await run.closeOpenSteps(view);
   await run.cleanup();
-  const ended = await run.deps.store.transition(run.build.id, ['running'], {
-    status,
+  const ended = await deps.store.transition(run.build.id, ['running'], {
+    status: view.status,
     finishedAt: nowIso(),
-    error: code ? message : null,
+    error: outcome.code ? view.description : null,
   });
-  // Not 'running' any more: the build was cancelled from the API while this step ran.
-  run.build = ended ?? (await run.deps.store.get(run.build.id)) ?? run.build;
-  const final = run.build.status;
-  await run.report(
-    final === 'success'
-      ? { state: 'success', description: message }
-      : { state: final === 'failure' ? 'failure' : 'error', description: final === 'cancelled' ? 'Cancelled' : message },
-  );
-  for (const report of imageReports(run.build)) await run.report(report);
+  // Not 'running' any more: the build was cancelled from the API meanwhile; report what is stored.
+  run.build = ended ?? (await deps.store.get(run.build.id)) ?? run.build;
+  await run.announce('build.finished');
+  const { status } = run.build;
+  const stored = status === view.status ? view : viewOf({ code: status === 'cancelled' ? 'cancelled' : 'conflict', message: run.build.error ?? status });
+  await run.report({ state: commitStateOf(status), description: stored.description });
+  for (const report of imageReports(run.build, plans)) await run.report(report);
   return run.build;
-}
-
-function statusFor(code: ErrorCode): BuildStatus {
-  return code === 'cancelled' ? 'cancelled' : githubStateFor(code);
 }

@@ -2,10 +2,9 @@ import { Body, Controller, Get, HttpCode, NotImplementedException, Param, ParseI
 import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { BUILD_STATUSES, type Build } from '@drydock/core';
-import { Inject } from '@nestjs/common';
-import { BUILD_STORE, type BuildPage, type BuildStore } from '@drydock/store';
+import type { BuildPage } from '@drydock/store';
 import { ZodBodyPipe } from '../http/zod-body.pipe.js';
-import { manualBuildRequest, repoNameOf, triggerBodySchema, type TriggerBody } from './build-request.js';
+import { triggerBodySchema, type TriggerBody } from './build-request.js';
 import { buildJson } from './build-json.js';
 import { BuildsService } from './builds.service.js';
 
@@ -20,10 +19,7 @@ const listQuerySchema = z.strictObject({
 @ApiTags('builds')
 @Controller('api/builds')
 export class BuildsController {
-  constructor(
-    private readonly builds: BuildsService,
-    @Inject(BUILD_STORE) private readonly store: BuildStore,
-  ) {}
+  constructor(private readonly builds: BuildsService) {}
 
   @Get()
   @ApiOperation({ summary: 'Builds, newest first, with cursor pagination' })
@@ -31,7 +27,7 @@ export class BuildsController {
   @ApiQuery({ name: 'status', required: false, enum: BUILD_STATUSES })
   @ApiQuery({ name: 'limit', required: false }) @ApiQuery({ name: 'cursor', required: false })
   async list(@Query(new ZodBodyPipe(listQuerySchema)) query: z.infer<typeof listQuerySchema>): Promise<BuildPage> {
-    const page = await this.store.list(query);
+    const page = await this.builds.list(query);
     return { items: page.items.map(buildJson), nextCursor: page.nextCursor };
   }
 
@@ -45,10 +41,7 @@ export class BuildsController {
   @ApiOperation({ summary: 'Build a repository (owner/name seen before, or a git URL) at a ref' })
   @ApiBody({ schema: { type: 'object', required: ['repo'], properties: { repo: { type: 'string' }, ref: { type: 'string' }, sha: { type: 'string' } } } })
   async trigger(@Body(new ZodBodyPipe(triggerBodySchema)) body: TriggerBody): Promise<Build> {
-    const repo = /^[\w.-]+\/[\w.-]+$/.test(body.repo) ? body.repo : repoNameOf(body.repo);
-    const previous = (await this.store.list({ repo, limit: 1 })).items[0];
-    const { builds } = await this.builds.create([manualBuildRequest(body, previous)]);
-    return buildJson(builds[0]);
+    return buildJson(await this.builds.trigger(body));
   }
 
   @Post(':id/rebuild')

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DrydockError, isFinal, nowIso, type Build, type BuildRequest } from '@drydock/core';
 import { BUILD_REPORTER, type BuildReporter } from '@drydock/github';
 import { BuildQueue } from '@drydock/queue';
-import { BUILD_STORE, type BuildStore } from '@drydock/store';
+import { BUILD_STORE, type BuildListQuery, type BuildPage, type BuildStore } from '@drydock/store';
+import { manualBuildRequest, repoOfTrigger, type TriggerBody } from './build-request.js';
 
 /**
  * Creating, rebuilding and cancelling builds. A build is stored before it is queued
@@ -30,6 +31,17 @@ export class BuildsService {
     return { builds, duplicate };
   }
 
+  list(query: BuildListQuery): Promise<BuildPage> {
+    return this.store.list(query);
+  }
+
+  /** A manual build; an `owner/name` is resolved through the repository's last build. */
+  async trigger(body: TriggerBody): Promise<Build> {
+    const previous = (await this.store.list({ repo: repoOfTrigger(body), limit: 1 })).items[0];
+    const { builds } = await this.create([manualBuildRequest(body, previous)]);
+    return builds[0];
+  }
+
   async get(id: number): Promise<Build> {
     const build = await this.store.get(id);
     if (!build) throw new DrydockError('not_found', `build ${id} not found`);
@@ -54,7 +66,7 @@ export class BuildsService {
   /** A queued build never starts; a running one is stopped by its worker, which removes its containers. */
   async cancel(id: number): Promise<Build> {
     const build = await this.get(id);
-    if (isFinal(build.status)) throw new DrydockError('cancelled', `build ${id} has already finished (${build.status})`);
+    if (isFinal(build.status)) throw new DrydockError('conflict', `build ${id} has already finished (${build.status})`);
     const cancelled = await this.store.transition(id, ['queued', 'running'], { status: 'cancelled', finishedAt: nowIso(), error: 'Cancelled' });
     if (!cancelled) return this.cancel(id); // it moved on meanwhile: answer for its new state
     // A worker may have taken the job since we read the build: it hears this and stops.

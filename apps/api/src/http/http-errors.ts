@@ -33,6 +33,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'not_found':
       return 404;
     case 'cancelled':
+    case 'conflict':
       return 409;
     case 'infrastructure':
     case 'clone_failed':

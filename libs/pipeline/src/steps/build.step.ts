@@ -1,41 +1,18 @@
-import { withoutCredentials } from '@drydock/core';
-import { imageRepository, imageTags } from '../image-tags.js';
-import type { ImageSpec } from '../drydock-config.js';
-import type { BuildRun } from '../build-run.js';
+import type { DockerEngine } from '@drydock/docker';
+import type { ImagePlan } from '../image-plan.js';
+import { scopedTo, type StepContext } from '../step-context.js';
 
-/** An image built locally and not yet pushed. */
-export interface BuiltImage {
-  /** Display name: the config's name, or the repository's. */
-  label: string;
-  spec: ImageSpec;
-  localRef: string;
-  repository: string;
-  tags: string[];
-}
-
-/** Builds one image with BuildKit; the engine's layer cache carries over between builds. */
-export async function buildStep(run: BuildRun, spec: ImageSpec, index: number, checkout: { dir: string; sha: string }): Promise<BuiltImage> {
-  const { sha } = checkout;
-  const { build, deps } = run;
-  const repository = imageRepository(deps.settings.registry, build.repo, spec.name);
-  const localRef = `drydock/build-${build.id}:${index}`;
-  await deps.docker.buildImage({
-    buildId: build.id,
-    signal: run.signal,
-    onLog: (line) => run.log.line(line),
-    checkoutDir: checkout.dir,
+/** Builds one image with BuildKit under its local tag; the engine's layer cache carries over between builds. */
+export async function buildStep(ctx: StepContext, docker: DockerEngine, plan: ImagePlan, checkoutDir: string): Promise<void> {
+  const { spec } = plan;
+  await docker.buildImage({
+    ...scopedTo(ctx),
+    checkoutDir,
     contextDir: spec.contextDir,
     dockerfile: spec.dockerfile,
     target: spec.target,
     buildArgs: spec.buildArgs,
-    tags: [localRef],
-    labels: {
-      'org.opencontainers.image.source': withoutCredentials(build.cloneUrl).replace(/\.git$/, ''),
-      'org.opencontainers.image.revision': sha,
-      'org.opencontainers.image.created': new Date().toISOString(),
-    },
+    tags: [plan.localRef],
+    labels: plan.labels,
   });
-  return { label: imageLabel(spec, build.repo), spec, localRef, repository, tags: imageTags({ ...build, sha }) };
 }
-
-export const imageLabel = (spec: ImageSpec, repo: string): string => spec.name ?? repo.split('/')[1] ?? repo;

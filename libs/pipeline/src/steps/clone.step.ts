@@ -1,22 +1,13 @@
-import path from 'node:path';
 import { withoutCredentials } from '@drydock/core';
-import type { BuildRun } from '../build-run.js';
+import type { CheckoutOptions, GitClient } from '@drydock/git';
+import type { StepContext } from '../step-context.js';
+
+export type CloneRequest = Pick<CheckoutOptions, 'cloneUrl' | 'ref' | 'sha' | 'token' | 'destDir'>;
 
 /** Checks out the exact commit through the repository's persistent mirror. */
-export async function cloneStep(run: BuildRun): Promise<{ dir: string; sha: string }> {
-  const { build, deps } = run;
-  const dir = path.join(run.workDir, 'src');
-  run.log.line(`Fetching ${withoutCredentials(build.cloneUrl)} ${build.ref}${build.sha ? ` at ${build.sha}` : ''}`);
-  const { sha } = await deps.git.checkout({
-    cloneUrl: build.cloneUrl,
-    ref: build.ref,
-    sha: build.sha,
-    token: deps.settings.githubToken,
-    destDir: dir,
-    signal: run.signal,
-    onLog: (line) => run.log.line(line),
-  });
-  if (sha !== build.sha) await run.save({ sha });
-  run.log.line(`Checked out ${sha}`);
-  return { dir, sha };
+export async function cloneStep(ctx: StepContext, git: GitClient, request: CloneRequest): Promise<{ dir: string; sha: string }> {
+  ctx.log.line(`Fetching ${withoutCredentials(request.cloneUrl)} ${request.ref}${request.sha ? ` at ${request.sha}` : ''}`);
+  const { sha } = await git.checkout({ ...request, signal: ctx.signal, onLog: (line) => ctx.log.line(line) });
+  ctx.log.line(`Checked out ${sha}`);
+  return { dir: request.destDir, sha };
 }

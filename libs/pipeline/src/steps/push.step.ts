@@ -1,20 +1,17 @@
 import type { BuildImage } from '@drydock/core';
-import type { BuildRun } from '../build-run.js';
-import type { BuiltImage } from './build.step.js';
+import type { DockerEngine } from '@drydock/docker';
+import type { ImagePlan } from '../image-plan.js';
+import { scopedTo, type StepContext } from '../step-context.js';
 
-/** Tags and pushes every contract tag of an image; records the pushed digest with the build. */
-export async function pushStep(run: BuildRun, image: BuiltImage): Promise<BuildImage> {
-  const { docker } = run.deps;
-  const scoped = { buildId: run.build.id, signal: run.signal, onLog: (line: string) => run.log.line(line) };
+/** Tags and pushes every planned tag of an image; resolves with what was pushed and its digest. */
+export async function pushStep(ctx: StepContext, docker: DockerEngine, plan: ImagePlan): Promise<BuildImage> {
   let digest: string | null = null;
-  for (const tag of image.tags) {
-    const reference = `${image.repository}:${tag}`;
-    await docker.tagImage(image.localRef, reference);
-    run.log.line(`Pushing ${reference}`);
-    ({ digest } = await docker.pushImage(reference, scoped));
+  for (const tag of plan.tags) {
+    const reference = `${plan.repository}:${tag}`;
+    await docker.tagImage(plan.localRef, reference);
+    ctx.log.line(`Pushing ${reference}`);
+    ({ digest } = await docker.pushImage(reference, scopedTo(ctx)));
   }
-  run.log.line(`Pushed ${image.repository} (${image.tags.join(', ')}) ${digest ?? ''}`);
-  const pushed: BuildImage = { name: image.repository, tags: image.tags, digest };
-  await run.save({ images: [...run.build.images.filter((i) => i.name !== image.repository), pushed] });
-  return pushed;
+  ctx.log.line(`Pushed ${plan.repository} (${plan.tags.join(', ')}) ${digest ?? ''}`);
+  return { name: plan.repository, tags: plan.tags, digest };
 }

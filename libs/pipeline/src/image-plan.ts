@@ -1,0 +1,44 @@
+import { withoutCredentials, type Build } from '@drydock/core';
+import type { ImageSpec } from './drydock-config.js';
+import { imageRepository, imageTags } from './image-tags.js';
+
+/**
+ * Everything decided about one image once `.drydock.yml` is read, before anything is built:
+ * the steps, the log and the reports all name the image by its plan.
+ */
+export interface ImagePlan {
+  /** How the build's steps and the log name the image: the config's name, or the repository's. */
+  label: string;
+  spec: ImageSpec;
+  /** `<registry>/<owner>/<name>`, lowercased. */
+  repository: string;
+  /** The contract's tags for this build's ref, in push order. */
+  tags: string[];
+  /** The tag the build gives the image locally, until it is pushed. */
+  localRef: string;
+  /** OCI labels put on the image. */
+  labels: Record<string, string>;
+  /** The per-image status context (`drydock/<label>`) when the build has several images, else null. */
+  context: string | null;
+}
+
+export function planImages(build: Build, sha: string, specs: ImageSpec[], registry: string, now = new Date()): ImagePlan[] {
+  const labels = {
+    'org.opencontainers.image.source': withoutCredentials(build.cloneUrl).replace(/\.git$/, ''),
+    'org.opencontainers.image.revision': sha,
+    'org.opencontainers.image.created': now.toISOString(),
+  };
+  const tags = imageTags({ ref: build.ref, defaultBranch: build.defaultBranch, sha });
+  return specs.map((spec, index) => {
+    const label = spec.name ?? build.repo.split('/')[1] ?? build.repo;
+    return {
+      label,
+      spec,
+      repository: imageRepository(registry, build.repo, spec.name),
+      tags,
+      localRef: `drydock/build-${build.id}:${index}`,
+      labels,
+      context: specs.length > 1 ? label : null,
+    };
+  });
+}
