@@ -8,3 +8,5 @@ export * from './temp-repo.js';
 export * from './test-services.js';
 export * from './e2e-world.js';
 export * from './rejection.js';
+export * from './fakes/in-memory-build-events.js';
+export * from './contracts/build-events.contract.js';
