@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # Shell helpers shared by scripts/*.sh. Source it; it defines functions only.
 
-# The docker client that speaks BuildKit (DOCKER_BUILDKIT=1). The 28.x client some
-# machines have in /usr/local/bin refuses BuildKit against a 20.10 engine.
+# The docker client Drydock drives: Debian's, which comes with the buildx and compose v2
+# plugins (scripts/services.sh installs them). The 28.x client some machines have in
+# /usr/local/bin has neither plugin.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 DOCKER_CLI="${DRYDOCK_DOCKER_CLI:-/usr/bin/docker}"
 
@@ -62,12 +63,51 @@ stop_pid() {
 
 repo_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
 
-# ensure_node_modules: install when node_modules is missing or older than the lock file.
-# `npm install` (which follows the lock) rather than `npm ci`: npm 11 writes locks that
-# list only this platform's optional packages, and `npm ci` then refuses them as out of step.
+# ensure_node: make `node` (and the npm and npx run after it) Node.js >= NODE_MAJOR. When
+# the node on PATH is missing or older, fetch the npm package node-linux-<arch>@NODE_MAJOR
+# (it ships the official binary) with the machine's npm into NODE_DIR, once, and put its
+# bin/ first on PATH. npm itself stays the machine's, running under that node; native
+# addons (better-sqlite3) compile against that node's headers (npm_config_nodedir).
+NODE_MAJOR=24
+NODE_DIR=${DRYDOCK_NODE_DIR:-/opt/drydock/node-$NODE_MAJOR}
+
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null; }
+
+ensure_node() {
+  local major
+  major=$(node_major || true)
+  if [[ -n $major ]] && ((major >= NODE_MAJOR)); then
+    [[ $(command -v node) != "$NODE_DIR/bin/node" ]] || export npm_config_nodedir=$NODE_DIR
+    return 0
+  fi
+  if [[ ! -x $NODE_DIR/bin/node || ! -d $NODE_DIR/include/node ]]; then
+    command -v npm >/dev/null || die "Node.js >= $NODE_MAJOR is needed, and npm to fetch it (found node ${major:-none})"
+    local arch
+    case $(uname -m) in
+      x86_64) arch=x64 ;;
+      aarch64) arch=arm64 ;;
+      *) die "no node-linux package for $(uname -m): install Node.js >= $NODE_MAJOR" ;;
+    esac
+    log "node ${major:-missing} is older than $NODE_MAJOR: fetching node-linux-$arch@$NODE_MAJOR into $NODE_DIR"
+    local tmp
+    tmp=$(mktemp -d)
+    npm pack --silent --pack-destination "$tmp" "node-linux-$arch@$NODE_MAJOR" >/dev/null ||
+      { rm -rf "$tmp"; die "npm pack node-linux-$arch@$NODE_MAJOR failed"; }
+    mkdir -p "$tmp/node" "$(dirname "$NODE_DIR")"
+    tar -xzf "$tmp"/node-linux-*.tgz -C "$tmp/node" --strip-components=1 package/bin/node package/include package/LICENSE
+    rm -rf "$NODE_DIR" && mv "$tmp/node" "$NODE_DIR" && rm -rf "$tmp"
+  fi
+  export PATH="$NODE_DIR/bin:$PATH" npm_config_nodedir=$NODE_DIR
+  major=$(node_major || true)
+  [[ -n $major ]] && ((major >= NODE_MAJOR)) || die "$NODE_DIR/bin/node does not run as Node.js $NODE_MAJOR"
+  log "using node $(node --version) from $NODE_DIR/bin"
+}
+
+# ensure_node_modules: `npm ci` when node_modules is missing or older than the lock file.
+# The lock lists every platform's optional packages, so `npm ci` accepts it anywhere.
 ensure_node_modules() {
   local marker=node_modules/.package-lock.json
   [[ ! -f $marker || package-lock.json -nt $marker ]] || return 0
-  log 'npm install'
-  npm install --no-save --no-audit --no-fund
+  log 'npm ci'
+  npm ci --no-audit --no-fund
 }

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# `npm run up`: from a fresh Debian/Ubuntu machine (run as root; Node >= 20.19 and npm
-# present) to a serving Drydock, in the foreground. Ctrl-C stops the app and the
-# services this run started; services that already answered are left alone.
+# `npm run up`: from a fresh Debian/Ubuntu machine (run as root; npm present) to a serving
+# Drydock, in the foreground. Ctrl-C stops the app and the services this run started;
+# services that already answered are left alone.
 #
-# 1. npm ci when node_modules is missing or older than package-lock.json
+# 1. Node 24 (lib.sh ensure_node fetches it when the node on PATH is older), then npm ci
+#    when node_modules is missing or older than package-lock.json
 # 2. scripts/services.sh: Debian packages, then Redis on 127.0.0.1:6379, a registry on
-#    localhost:5000 and a Docker engine on unix:///run/drydock/docker.sock (bridge
-#    drydock0, 10.220.0.0/16), their data, logs and pid files under /var/lib/drydock
-#    (DRYDOCK_SERVICES_DIR). A service whose variable (REDIS_URL, DOCKER_HOST,
-#    DRYDOCK_REGISTRY) is already set is taken as yours and not started.
+#    localhost:5000 and a Docker engine (Debian 13's docker.io 26 with buildx and compose
+#    v2) on unix:///run/drydock/docker.sock (bridge drydock0, 10.220.0.0/16), their data,
+#    logs and pid files under /var/lib/drydock (DRYDOCK_SERVICES_DIR). A service whose
+#    variable (REDIS_URL, DOCKER_HOST, DRYDOCK_REGISTRY) is already set is taken as yours
+#    and not started.
 # 3. scripts/base-images.sh: busybox:latest and debian:bookworm-slim on that engine
 # 4. npm run build
 # 5. GITHUB_WEBHOOK_SECRET: when unset, generated once into ./data/webhook-secret
@@ -77,6 +79,7 @@ main() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
 
+  ensure_node
   ensure_node_modules
   start_services
   bash scripts/base-images.sh
