@@ -1,12 +1,15 @@
 /**
- * Build logs: written by the worker line by line, streamed live to readers, stored
- * whole when the build ends.
+ * Build logs: written by the worker line by line, streamed live to readers, kept whole
+ * in the LogArchive when the build ends.
  *
  * A writer masks every known secret as `***` and caps the log at the configured size
  * (the cut is marked with a line) before anything is streamed or stored. `close`
- * stores the log with the build and ends live followers; it is idempotent.
- * `follow` yields what is already logged, then new lines as they come, and returns
- * when the build's log is closed (or the build is found finished) or `signal` aborts.
+ * archives the log and ends live followers; it is idempotent, and lines after it are dropped.
+ * Opening a build's log again (a retry) starts it afresh.
+ * `follow` yields what is already logged, then new lines as they come, and returns when
+ * the log is closed, when `build.finished` arrives for a log that is never closed (its
+ * worker died), or when `signal` aborts. A build with no live log and an archived one
+ * yields the archived log.
  */
 export interface BuildLogs {
   /** `secrets`: values masked in this build's log on top of the configured ones (e.g. a clone token). */

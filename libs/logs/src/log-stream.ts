@@ -2,12 +2,11 @@ import type { ChainableCommander } from 'ioredis';
 import { DrydockError } from '@drydock/core';
 
 /**
- * The live log of a build is a Redis stream `<prefix><buildId>`: one entry per line
+ * The live log of a build is a Redis stream `<prefix>:log:<buildId>`: one entry per line
  * (field `l`), then one entry with field `end` when the writer closes.
  */
 export const LINE_FIELD = 'l';
 export const END_FIELD = 'end';
-export const DEFAULT_KEY_PREFIX = 'drydock:log:';
 
 export type StreamEntry = [id: string, fields: string[]];
 

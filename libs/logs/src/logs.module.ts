@@ -1,34 +1,31 @@
 import { Inject, Module, type OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '@drydock/config';
-import { BUILD_STORE, StoreModule, type BuildStore } from '@drydock/store';
+import { BUILD_EVENTS, EventsModule, type BuildEvents } from '@drydock/events';
+import { REDIS_PREFIX, REDIS_STREAMS, RedisModule, type RedisPrefix, type RedisStreams } from '@drydock/redis';
 import { BUILD_LOGS } from './build-logs.js';
+import { LOG_ARCHIVE, type LogArchive } from './log-archive.js';
 import { RedisBuildLogs } from './redis-build-logs.js';
 
-const LOGS_REDIS = Symbol('LogsRedis');
-
-/** Binds BUILD_LOGS to Redis streams (AppConfig.redisUrl) and the build store. */
+/**
+ * Binds BUILD_LOGS to Redis streams (RedisModule's streams connection, the instance's
+ * prefix), build events, and LOG_ARCHIVE, which the root provides (StoreModule binds it).
+ */
 @Module({
-  imports: [StoreModule],
+  imports: [RedisModule, EventsModule],
   providers: [
-    { provide: LOGS_REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new Redis(config.redisUrl) },
     {
       provide: BUILD_LOGS,
-      inject: [LOGS_REDIS, BUILD_STORE, APP_CONFIG],
-      useFactory: (redis: Redis, store: BuildStore, config: AppConfig) =>
-        new RedisBuildLogs(redis, store, { secrets: config.secrets, maxBytes: config.logMaxBytes }),
+      inject: [REDIS_STREAMS, LOG_ARCHIVE, BUILD_EVENTS, REDIS_PREFIX, APP_CONFIG],
+      useFactory: (redis: RedisStreams, archive: LogArchive, events: BuildEvents, prefix: RedisPrefix, config: AppConfig) =>
+        new RedisBuildLogs({ redis, archive, events }, { secrets: config.secrets, maxBytes: config.logMaxBytes, prefix }),
     },
   ],
   exports: [BUILD_LOGS],
 })
 export class LogsModule implements OnModuleDestroy {
-  constructor(
-    @Inject(LOGS_REDIS) private readonly redis: Redis,
-    @Inject(BUILD_LOGS) private readonly logs: RedisBuildLogs,
-  ) {}
+  constructor(@Inject(BUILD_LOGS) private readonly logs: RedisBuildLogs) {}
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     this.logs.disconnectFollowers();
-    await this.redis.quit();
   }
 }

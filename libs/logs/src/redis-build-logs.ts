@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
-import type { BuildStore } from '@drydock/store';
+import type { BuildEvents } from '@drydock/events';
+import { redisKey, type RedisPrefix } from '@drydock/redis';
 import type { BuildLogs } from './build-logs.js';
-import { DEFAULT_KEY_PREFIX, eventOf, type StreamEntry } from './log-stream.js';
+import type { LogArchive } from './log-archive.js';
+import { eventOf, type StreamEntry } from './log-stream.js';
 import { joinLines, secretsToMask } from './log-text.js';
 import { followLogStream } from './redis-log-follower.js';
 import { RedisLogWriter } from './redis-log-writer.js';
@@ -11,30 +13,41 @@ export interface RedisBuildLogsOptions {
   secrets: readonly string[];
   /** AppConfig.logMaxBytes */
   maxBytes: number;
-  /** Stream key prefix; tests use their own so they cannot meet another run's builds. */
-  keyPrefix?: string;
+  /** The instance's key prefix (AppConfig.redisPrefix): a build's stream is `<prefix>:log:<id>`. */
+  prefix: RedisPrefix;
   flushIntervalMs?: number;
-  statusPollMs?: number;
+  /** See FollowOptions. */
+  blockMs?: number;
+  finishGraceMs?: number;
   closedTtlSeconds?: number;
 }
 
-/** BuildLogs on Redis streams (live) and the BuildStore (kept). See BuildLogs for the contract. */
+export interface RedisBuildLogsDeps {
+  /** For XADD/XRANGE; each follow blocks on its own `duplicate()`. */
+  redis: Redis;
+  archive: LogArchive;
+  /** A follow ends on `build.finished` when its log is never closed. */
+  events: BuildEvents;
+}
+
+/** BuildLogs on Redis streams (live) and a LogArchive (kept). See BuildLogs for the contract. */
 export class RedisBuildLogs implements BuildLogs {
   /** How to disconnect each follow in progress. */
   private readonly followers = new Set<() => void>();
-  private readonly keyPrefix: string;
+  private readonly redis: Redis;
+  private readonly archive: LogArchive;
+  private readonly events: BuildEvents;
   private stopped = false;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly store: BuildStore,
+    deps: RedisBuildLogsDeps,
     private readonly options: RedisBuildLogsOptions,
   ) {
-    this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    ({ redis: this.redis, archive: this.archive, events: this.events } = deps);
   }
 
   open(buildId: number, secrets: readonly string[] = []): RedisLogWriter {
-    return new RedisLogWriter(this.redis, this.store, buildId, {
+    return new RedisLogWriter(this.redis, this.archive, buildId, {
       key: this.keyOf(buildId),
       secrets: secretsToMask([...this.options.secrets, ...secrets]),
       maxBytes: this.options.maxBytes,
@@ -46,6 +59,10 @@ export class RedisBuildLogs implements BuildLogs {
 
   async *follow(buildId: number, signal: AbortSignal): AsyncIterable<string> {
     if (signal.aborted || this.stopped) return;
+    let finished = false;
+    const unsubscribe = await this.events.subscribe((event) => {
+      if (event.type === 'build.finished' && event.buildId === buildId) finished = true;
+    });
     const connection = this.redis.duplicate();
     connection.on('error', () => undefined); // a failed read rejects the follow; no unhandled 'error' event
     // once only: a second disconnect() of an ending connection leaves a 2 s timer behind
@@ -57,24 +74,28 @@ export class RedisBuildLogs implements BuildLogs {
     signal.addEventListener('abort', disconnect, { once: true });
     this.followers.add(disconnect);
     try {
-      const statusPollMs = this.options.statusPollMs ?? 3000;
-      yield* followLogStream(connection, this.store, buildId, this.keyOf(buildId), signal, { statusPollMs });
+      yield* followLogStream(connection, this.archive, buildId, this.keyOf(buildId), signal, {
+        blockMs: this.options.blockMs ?? 1000,
+        finishGraceMs: this.options.finishGraceMs ?? 2000,
+        finished: () => finished,
+      });
     } catch (err) {
       if (!signal.aborted && !this.stopped) throw err;
     } finally {
       signal.removeEventListener('abort', disconnect);
       this.followers.delete(disconnect);
       disconnect();
+      await unsubscribe();
     }
   }
 
-  /** A stream without its end marker is a run in progress (maybe a retry): it wins over a stored log. */
+  /** A stream without its end marker is a run in progress (maybe a retry): it wins over an archived log. */
   async read(buildId: number): Promise<string> {
     const entries = (await this.redis.xrange(this.keyOf(buildId), '-', '+')) as StreamEntry[];
     const events = entries.map(eventOf);
     const live = events.length > 0 && !('end' in events[events.length - 1]);
-    const stored = live ? undefined : await this.store.readLog(buildId);
-    return stored ?? joinLines(events.flatMap((event) => ('line' in event ? [event.line] : [])));
+    const archived = live ? undefined : await this.archive.read(buildId);
+    return archived ?? joinLines(events.flatMap((event) => ('line' in event ? [event.line] : [])));
   }
 
   /** Ends every follow in progress (at shutdown). */
@@ -84,6 +105,6 @@ export class RedisBuildLogs implements BuildLogs {
   }
 
   private keyOf(buildId: number): string {
-    return `${this.keyPrefix}${buildId}`;
+    return redisKey(this.options.prefix, 'log', buildId);
   }
 }

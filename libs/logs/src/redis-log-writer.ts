@@ -1,7 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { DrydockError, messageOf } from '@drydock/core';
-import type { BuildStore } from '@drydock/store';
 import type { BuildLogWriter } from './build-logs.js';
+import type { LogArchive } from './log-archive.js';
 import { END_FIELD, execAll, LINE_FIELD } from './log-stream.js';
 import { CappedLog, maskSecrets } from './log-text.js';
 
@@ -21,8 +21,8 @@ const MAX_PARTIAL_LINE = 64 * 1024;
 
 /**
  * Writes one build's log: masks and caps each complete line, batches the stream XADDs
- * (one pipeline per flush interval, in order), keeps the text for `close` to store.
- * Streaming errors do not interrupt the build; `close` stores the log, then reports them.
+ * (one pipeline per flush interval, in order), keeps the text for `close` to archive.
+ * Streaming errors do not interrupt the build; `close` archives the log, then reports them.
  * Opening a build's log again (a retry) starts its stream and stored log afresh.
  */
 export class RedisLogWriter implements BuildLogWriter {
@@ -37,7 +37,7 @@ export class RedisLogWriter implements BuildLogWriter {
 
   constructor(
     private readonly redis: Redis,
-    private readonly store: BuildStore,
+    private readonly archive: LogArchive,
     private readonly buildId: number,
     private readonly options: LogWriterOptions,
   ) {
@@ -106,7 +106,7 @@ export class RedisLogWriter implements BuildLogWriter {
     this.partial = '';
     await this.flush();
     try {
-      await this.store.saveLog(this.buildId, this.log.text());
+      await this.archive.save(this.buildId, this.log.text());
     } finally {
       await this.endStream();
     }

@@ -1,16 +1,19 @@
 import { Global, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@drydock/config';
-import { BUILD_STORE } from './build-store.js';
+import { LOG_ARCHIVE } from '@drydock/logs';
+import { BUILD_STORE, type BuildStore } from './build-store.js';
 import { createDatabase, type Database } from './database.js';
 import { KyselyBuildStore } from './kysely-build-store.js';
 import { migrateToLatest } from './migrate.js';
+import { StoreLogArchive } from './store-log-archive.js';
 
 /** The database behind BUILD_STORE; exported for health checks (`select 1`). */
 export const DATABASE = Symbol('Database');
 
 /**
  * Binds BUILD_STORE to the database named by `AppConfig.databaseUrl`, migrated before
- * anything can use it, and closed when the app shuts down. Global: api, worker and logs share it.
+ * anything can use it, and closed when the app shuts down; LOG_ARCHIVE keeps build logs
+ * there. Global: api, worker and logs share it.
  */
 @Global()
 @Module({
@@ -34,8 +37,9 @@ export const DATABASE = Symbol('Database');
       inject: [DATABASE],
       useFactory: (database: Database) => new KyselyBuildStore(database.db),
     },
+    { provide: LOG_ARCHIVE, inject: [BUILD_STORE], useFactory: (store: BuildStore) => new StoreLogArchive(store) },
   ],
-  exports: [BUILD_STORE, DATABASE],
+  exports: [BUILD_STORE, DATABASE, LOG_ARCHIVE],
 })
 export class StoreModule implements OnModuleDestroy {
   constructor(@Inject(DATABASE) private readonly database: Database) {}

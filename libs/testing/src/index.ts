@@ -10,3 +10,5 @@ export * from './e2e-world.js';
 export * from './rejection.js';
 export * from './fakes/in-memory-build-events.js';
 export * from './contracts/build-events.contract.js';
+export * from './fakes/in-memory-build-logs.js';
+export * from './contracts/build-logs.contract.js';

@@ -1,0 +1,145 @@
+import type { BuildEvents } from '@drydock/events';
+import {
+  CappedLog,
+  joinLines,
+  maskSecrets,
+  secretsToMask,
+  splitLines,
+  type BuildLogs,
+  type BuildLogWriter,
+  type LogArchive,
+} from '@drydock/logs';
+
+/** A LogArchive in a Map. */
+export class InMemoryLogArchive implements LogArchive {
+  private readonly logs = new Map<number, string>();
+
+  async save(buildId: number, text: string): Promise<void> {
+    this.logs.set(buildId, text);
+  }
+
+  async read(buildId: number): Promise<string | undefined> {
+    return this.logs.get(buildId);
+  }
+}
+
+export interface InMemoryBuildLogsOptions {
+  /** Masked in every log, as AppConfig.secrets. */
+  secrets?: readonly string[];
+  maxBytes?: number;
+  /** Where `close` keeps the log; a fresh InMemoryLogArchive by default. */
+  archive?: LogArchive;
+  /** When given, a follow also ends on `build.finished` for a log never closed. */
+  events?: BuildEvents;
+}
+
+/** One opening of a build's log. */
+interface Run {
+  log: CappedLog;
+  lines: string[];
+  closed: boolean;
+}
+
+/**
+ * BuildLogs in memory, masking and capping as RedisBuildLogs does (the same log-text rules).
+ * For tests: `lines`/`text` give what a build logged so far, `isClosed` whether its writer closed.
+ */
+export class InMemoryBuildLogs implements BuildLogs {
+  readonly archive: LogArchive;
+  private readonly runs = new Map<number, Run>();
+  private readonly waiting = new Set<() => void>();
+
+  constructor(private readonly options: InMemoryBuildLogsOptions = {}) {
+    this.archive = options.archive ?? new InMemoryLogArchive();
+  }
+
+  open(buildId: number, secrets: readonly string[] = []): BuildLogWriter {
+    const run: Run = { log: new CappedLog(this.options.maxBytes ?? 5 * 1024 * 1024), lines: [], closed: false };
+    this.runs.set(buildId, run);
+    this.changed();
+    const masked = secretsToMask([...(this.options.secrets ?? []), ...secrets]);
+    let closing: Promise<void> | undefined;
+    return {
+      line: (text) => {
+        if (run.closed || closing) return;
+        for (const line of text.split('\n')) run.lines.push(...run.log.add(maskSecrets(line.replace(/\r$/, ''), masked)));
+        this.changed();
+      },
+      close: () => {
+        closing ??= this.archive.save(buildId, run.log.text()).finally(() => {
+          run.closed = true;
+          this.changed();
+        });
+        return closing;
+      },
+    };
+  }
+
+  async *follow(buildId: number, signal: AbortSignal): AsyncIterable<string> {
+    let finished = false;
+    const unsubscribe = await this.options.events?.subscribe((event) => {
+      if (event.type === 'build.finished' && event.buildId === buildId) {
+        finished = true;
+        this.changed();
+      }
+    });
+    try {
+      if (!this.runs.has(buildId)) {
+        const archived = await this.archive.read(buildId);
+        if (archived !== undefined) return yield* splitLines(archived);
+      }
+      let run: Run | undefined;
+      let seen = 0;
+      while (!signal.aborted) {
+        const current = this.runs.get(buildId);
+        if (current !== run) [run, seen] = [current, 0]; // opened (again)
+        while (run && seen < run.lines.length) yield run.lines[seen++];
+        if (run?.closed) return;
+        if (finished) {
+          if (!run) yield* splitLines((await this.archive.read(buildId)) ?? '');
+          return;
+        }
+        await this.nextChange(signal);
+      }
+    } finally {
+      await unsubscribe?.();
+    }
+  }
+
+  async read(buildId: number): Promise<string> {
+    const run = this.runs.get(buildId);
+    if (run && !run.closed) return joinLines(run.lines);
+    return (await this.archive.read(buildId)) ?? joinLines(run?.lines ?? []);
+  }
+
+  /** The lines of the build's latest log, masked and capped. */
+  lines(buildId: number): string[] {
+    return [...(this.runs.get(buildId)?.lines ?? [])];
+  }
+
+  /** The build's latest log as text (each line ends with a newline); '' if it was never opened. */
+  text(buildId: number): string {
+    return joinLines(this.lines(buildId));
+  }
+
+  /** True once the build's latest writer closed (its log is archived). */
+  isClosed(buildId: number): boolean {
+    return this.runs.get(buildId)?.closed ?? false;
+  }
+
+  private changed(): void {
+    for (const wake of [...this.waiting]) wake();
+  }
+
+  private nextChange(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.waiting.delete(wake);
+        signal.removeEventListener('abort', wake);
+        resolve();
+      };
+      this.waiting.add(wake);
+      signal.addEventListener('abort', wake, { once: true });
+    });
+  }
+}
