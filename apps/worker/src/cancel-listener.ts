@@ -1,32 +1,29 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { APP_CONFIG, type AppConfig } from '@drydock/config';
-import { CANCEL_CHANNEL, createRedis, jobIdFor } from '@drydock/queue';
+import { BUILD_EVENTS, type BuildEventMessage, type BuildEvents } from '@drydock/events';
+import { jobIdFor } from '@drydock/queue';
 import { BuildProcessor } from './build.processor.js';
 
-/** Hears the API's cancel requests and aborts the job if this worker runs it. */
+/** Hears `build.cancel_requested` and aborts the job if this worker runs it. */
 @Injectable()
 export class CancelListener implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(CancelListener.name);
-  private subscriber?: Redis;
+  private unsubscribe?: () => Promise<void>;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(BUILD_EVENTS) private readonly events: BuildEvents,
     private readonly processor: BuildProcessor,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.subscriber = createRedis(this.config.redisUrl);
-    this.subscriber.on('message', (_channel: string, message: string) => {
-      const buildId = Number(message);
-      if (Number.isInteger(buildId) && this.processor.worker.cancelJob(jobIdFor(buildId), 'cancelled')) {
-        this.logger.log(`build ${buildId}: cancelling`);
-      }
-    });
-    await this.subscriber.subscribe(CANCEL_CHANNEL);
+    this.unsubscribe = await this.events.subscribe((event) => this.onEvent(event));
   }
 
-  onModuleDestroy(): void {
-    this.subscriber?.disconnect();
+  async onModuleDestroy(): Promise<void> {
+    await this.unsubscribe?.();
+  }
+
+  private onEvent(event: BuildEventMessage): void {
+    if (event.type !== 'build.cancel_requested') return;
+    if (this.processor.worker.cancelJob(jobIdFor(event.buildId), 'cancelled')) this.logger.log(`build ${event.buildId}: cancelling`);
   }
 }

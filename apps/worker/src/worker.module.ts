@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DockerModule } from '@drydock/docker';
+import { EventsModule } from '@drydock/events';
 import { GitModule } from '@drydock/git';
 import { GitHubModule } from '@drydock/github';
 import { LogsModule } from '@drydock/logs';
@@ -12,7 +13,7 @@ import { RequeueUnfinished } from './requeue-unfinished.js';
 
 /** The build side: queue jobs in, pipeline runs out. Expects ConfigModule from the root. */
 @Module({
-  imports: [StoreModule, LogsModule, QueueModule, GitHubModule, DockerModule, GitModule],
+  imports: [StoreModule, EventsModule, LogsModule, QueueModule, GitHubModule, DockerModule, GitModule],
   providers: [pipelineDepsProvider, BuildProcessor, CancelListener, RequeueUnfinished],
 })
 export class WorkerModule {}

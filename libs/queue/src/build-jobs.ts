@@ -14,9 +14,6 @@ export type JobOf<N extends JobName> = JobPayloads[N];
 /** One job per build; the id makes a second enqueue of the same build a no-op. */
 export const jobIdFor = (buildId: number): string => `build-${buildId}`;
 
-/** Redis pub/sub channel on which the API asks whichever worker runs a build to stop it. */
-export const CANCEL_CHANNEL = 'drydock:cancel';
-
 export function buildJobOptions(buildId: number): JobsOptions {
   return {
     jobId: jobIdFor(buildId),

@@ -1,19 +1,15 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { APP_CONFIG, type AppConfig } from '@drydock/config';
-import { BUILD_QUEUE, CANCEL_CHANNEL, JobName, buildJobOptions, jobIdFor, type JobOf } from './build-jobs.js';
-import { createRedis } from './redis-connection.js';
+import { BUILD_EVENTS, type BuildEvents } from '@drydock/events';
+import { BUILD_QUEUE, JobName, buildJobOptions, jobIdFor, type JobOf } from './build-jobs.js';
 
 /** The producer side: queue a stored build, take back a waiting one, ask workers to stop a running one. */
 @Injectable()
-export class BuildQueue implements OnModuleDestroy {
-  private publisher?: Redis;
-
+export class BuildQueue {
   constructor(
     @InjectQueue(BUILD_QUEUE) private readonly queue: Queue<JobOf<typeof JobName.RunBuild>>,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(BUILD_EVENTS) private readonly events: BuildEvents,
   ) {}
 
   async enqueue(buildId: number): Promise<void> {
@@ -24,16 +20,12 @@ export class BuildQueue implements OnModuleDestroy {
   async withdraw(buildId: number): Promise<void> {
     const job = await this.queue.getJob(jobIdFor(buildId));
     if (!job || (await job.isActive())) return;
-    // A worker may take it meanwhile; then the cancel message reaches that worker.
+    // A worker may take it meanwhile; then the cancel request reaches that worker.
     await job.remove().catch(() => undefined);
   }
 
+  /** Publishes `build.cancel_requested`: whichever worker runs the build stops it (see CancelListener). */
   async requestCancel(buildId: number): Promise<void> {
-    this.publisher ??= createRedis(this.config.redisUrl);
-    await this.publisher.publish(CANCEL_CHANNEL, String(buildId));
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    this.publisher?.disconnect();
+    await this.events.publish({ type: 'build.cancel_requested', buildId });
   }
 }

@@ -1,4 +1,3 @@
 export * from './build-jobs.js';
 export * from './build-queue.js';
 export * from './queue.module.js';
-export * from './redis-connection.js';
