@@ -1,24 +1,29 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { EventsModule } from '@drydock/events';
 import { GitHubModule } from '@drydock/github';
 import { LogsModule } from '@drydock/logs';
 import { QueueModule } from '@drydock/queue';
 import { StoreModule } from '@drydock/store';
 import { BuildLogsController } from './builds/build-logs.controller.js';
+import { BuildLogsService } from './builds/build-logs.service.js';
 import { BuildsController } from './builds/builds.controller.js';
 import { BuildsService } from './builds/builds.service.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { HealthController } from './health/health.controller.js';
+import { HealthService } from './health/health.service.js';
 import { ApiTokenGuard } from './http/api-token.guard.js';
 import { HttpErrorFilter } from './http/http-errors.js';
 import { GithubWebhookController } from './webhooks/github-webhook.controller.js';
 
 /** The HTTP side: webhooks in, build history and control out. Expects ConfigModule from the root. */
 @Module({
-  imports: [StoreModule, LogsModule, QueueModule, GitHubModule],
+  imports: [StoreModule, EventsModule, LogsModule, QueueModule, GitHubModule],
   controllers: [GithubWebhookController, BuildsController, BuildLogsController, HealthController, DashboardController],
   providers: [
     BuildsService,
+    BuildLogsService,
+    HealthService,
     { provide: APP_GUARD, useClass: ApiTokenGuard },
     { provide: APP_FILTER, useClass: HttpErrorFilter },
   ],
