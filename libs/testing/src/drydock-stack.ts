@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -26,18 +27,20 @@ export interface StackOptions {
 
 /**
  * Runs the compiled Drydock (`npm run build` first) against the test services, on its own
- * port, Redis database, SQLite file and data dir, and waits until /healthz answers.
+ * port, Redis key prefix, SQLite file and data dir, and waits until /healthz answers.
+ * A stack given another's `DRYDOCK_REDIS_PREFIX` shares its queue; by default it starts
+ * with none (as after a Redis restart). `stop` deletes the keys under its prefix.
  */
 export async function startDrydock(options: StackOptions): Promise<DrydockStack> {
   const services = testServices();
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(services.dataDir, 'drydock-'));
-  const redisDb = 1 + (port % 15); // one Redis database per stack: its queue is its own
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
     PORT: String(port),
-    REDIS_URL: `${services.redisUrl.replace(/\/\d*$/, '')}/${redisDb}`,
+    REDIS_URL: services.redisUrl,
+    DRYDOCK_REDIS_PREFIX: `drydock-test-${randomBytes(6).toString('hex')}`, // its queue, logs and events are its own
     DATABASE_URL: `sqlite:${path.join(dataDir, 'drydock.db')}`,
     DOCKER_HOST: services.dockerHost,
     DRYDOCK_REGISTRY: services.registry,
@@ -52,7 +55,6 @@ export async function startDrydock(options: StackOptions): Promise<DrydockStack>
     split: [['apps/api/src/main.js'], ['apps/worker/src/main.js']],
     api: [['apps/api/src/main.js']],
   }[options.mode ?? 'combined'];
-  await flushRedisDb(env.REDIS_URL);
   let output = '';
   const children: ChildProcess[] = scripts.map(([script, ...args]) => {
     const child = spawn(process.execPath, [path.join(repoRoot, 'dist', script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -68,6 +70,7 @@ export async function startDrydock(options: StackOptions): Promise<DrydockStack>
     output: () => output,
     stop: async () => {
       await Promise.all(children.map(stopChild));
+      await deleteKeys(env.REDIS_URL, env.DRYDOCK_REDIS_PREFIX);
     },
   };
 }
@@ -97,11 +100,20 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-async function flushRedisDb(redisUrl: string): Promise<void> {
+/** Deletes the keys under `prefix:` (never another stack's or instance's). */
+async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
   const { Redis } = await import('ioredis');
   const redis = new Redis(redisUrl);
-  await redis.flushdb();
-  redis.disconnect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 export function freePort(): Promise<number> {
