@@ -1,0 +1,251 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { isFinal, type Build, type BuildRequest } from '@drydock/core';
+import type { BuildStore } from '@drydock/store';
+import {
+  createMemoryBuildStore,
+  FakeDockerEngine,
+  FakeGitClient,
+  InMemoryBuildEvents,
+  InMemoryBuildLogs,
+  RecordingReporter,
+} from '@drydock/testing';
+import type { PipelineDeps } from './pipeline-deps.js';
+import { runBuild } from './run-build.js';
+
+const CLONE_URL = 'https://github.com/acme/widget.git';
+const REGISTRY = 'registry.test:5000';
+const DOCKERFILE = 'FROM busybox\n';
+
+/** The pipeline against the fakes of every port: no Docker, git server, Redis or database. */
+class PipelineWorld {
+  readonly git = new FakeGitClient();
+  readonly docker = new FakeDockerEngine();
+  readonly reporter = new RecordingReporter();
+  readonly logs = new InMemoryBuildLogs();
+  readonly events = new InMemoryBuildEvents();
+  readonly warnings: string[] = [];
+  store!: BuildStore;
+  private closeStore!: () => Promise<void>;
+  private dataDir!: string;
+
+  async open(): Promise<void> {
+    ({ store: this.store, close: this.closeStore } = await createMemoryBuildStore());
+    this.dataDir = await mkdtemp(path.join(tmpdir(), 'drydock-pipeline-'));
+  }
+
+  async close(): Promise<void> {
+    await this.closeStore();
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  get deps(): PipelineDeps {
+    const { git, docker, reporter, store, logs, events } = this;
+    return { git, docker, reporter, store, logs, events, settings: { dataDir: this.dataDir, registry: REGISTRY }, warn: (m) => this.warnings.push(m) };
+  }
+
+  /** A commit of `files` on main, stored as a queued push build. */
+  async queued(files: Record<string, string>, overrides: Partial<BuildRequest> = {}): Promise<Build> {
+    const sha = this.git.commit(CLONE_URL, 'refs/heads/main', files);
+    const request: BuildRequest = { repo: 'acme/widget', cloneUrl: CLONE_URL, ref: 'refs/heads/main', sha, event: 'push', defaultBranch: 'main', ...overrides };
+    return (await this.store.createBuilds([request])).builds[0];
+  }
+
+  run(build: Build, signal = new AbortController().signal): Promise<Build | undefined> {
+    return runBuild(build.id, this.deps, signal);
+  }
+
+  stepsOf(build: Build | undefined): string[] {
+    return (build?.steps ?? []).map((s) => `${s.name}${s.image ? ` ${s.image}` : ''}: ${s.status}`);
+  }
+}
+
+const twoImages = {
+  '.drydock.yml': 'images:\n  - name: api\n    dockerfile: api.Dockerfile\n    test: ["exit 0"]\n  - name: web\n    dockerfile: web.Dockerfile\n    test: ["exit 0"]\n',
+  'api.Dockerfile': DOCKERFILE,
+  'web.Dockerfile': DOCKERFILE,
+};
+
+describe('runBuild', () => {
+  let world: PipelineWorld;
+  beforeEach(async () => {
+    world = new PipelineWorld();
+    await world.open();
+  });
+  afterEach(() => world.close());
+
+  it('builds, tests and pushes every contract tag, then reports success', async () => {
+    const queued = await world.queued({ Dockerfile: DOCKERFILE, '.drydock.yml': 'images:\n  - test: ["exit 0", "true"]\n' });
+    const build = await world.run(queued);
+
+    expect(build?.status).toBe('success');
+    expect(world.stepsOf(build)).toEqual(['clone: success', 'config: success', 'build widget: success', 'test widget: success', 'push widget: success']);
+    const sha7 = queued.sha?.slice(0, 7);
+    const repository = `${REGISTRY}/acme/widget`;
+    expect(build?.images).toEqual([{ name: repository, tags: [`sha-${sha7}`, 'main', 'latest'], digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) }]);
+    expect([...world.docker.registry.keys()].sort()).toEqual([`${repository}:latest`, `${repository}:main`, `${repository}:sha-${sha7}`]);
+    expect(world.docker.trace()).toEqual([
+      'build Dockerfile',
+      'test exit 0',
+      'test true',
+      ...[`sha-${sha7}`, 'main', 'latest'].flatMap((tag) => [`tag ${repository}:${tag}`, `push ${repository}:${tag}`]),
+      `remove ${queued.id}`,
+    ]);
+    expect(world.reporter.statesOf()).toEqual(['pending', 'success']);
+    expect(world.reporter.last()?.description).toBe(`Pushed ${repository}:sha-${sha7}`);
+    expect(world.docker.hasLeftovers(queued.id)).toBe(false);
+    expect(world.events.published.at(-1)).toEqual({ type: 'build.finished', buildId: queued.id, status: 'success' });
+  });
+
+  it('labels the image with its source, revision and creation time', async () => {
+    const queued = await world.queued({ Dockerfile: DOCKERFILE });
+    await world.run(queued);
+    const built = world.docker.calls.find((c) => c.op === 'build');
+    expect(built?.op === 'build' && built.labels).toEqual({
+      'org.opencontainers.image.source': 'https://github.com/acme/widget',
+      'org.opencontainers.image.revision': queued.sha,
+      'org.opencontainers.image.created': expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+  });
+
+  it('pushes nothing when a test fails, and reports failure naming the command', async () => {
+    const queued = await world.queued({ Dockerfile: DOCKERFILE, '.drydock.yml': 'images:\n  - test: ["exit 0", "exit 3", "exit 0"]\n' });
+    const build = await world.run(queued);
+
+    expect(build).toMatchObject({ status: 'failure', error: 'Test failed: "exit 3" exited with 3', images: [] });
+    expect(world.stepsOf(build)).toEqual(['clone: success', 'config: success', 'build widget: success', 'test widget: failure', 'push widget: skipped']);
+    expect(world.docker.trace().filter((op) => /^(tag|push|test)/.test(op))).toEqual(['test exit 0', 'test exit 3']);
+    expect(world.docker.registry.size).toBe(0);
+    expect(world.reporter.last()).toMatchObject({ state: 'failure', description: 'Test failed: "exit 3" exited with 3' });
+    expect(await world.logs.read(queued.id)).toContain('[drydock] build failed: Test failed: "exit 3" exited with 3');
+  });
+
+  it('fails a broken Dockerfile as the user\'s failure, with the build output in the log', async () => {
+    world.docker.script('Dockerfile', { buildOutput: ['#5 [2/2] RUN make', 'make: *** no rule'], buildFails: 'RUN make exited with 2' });
+    const build = await world.run(await world.queued({ Dockerfile: DOCKERFILE }));
+    expect(build).toMatchObject({ status: 'failure', error: 'image build failed: RUN make exited with 2' });
+    expect(world.stepsOf(build)).toEqual(['clone: success', 'config: success', 'build widget: failure', 'test widget: skipped', 'push widget: skipped']);
+    expect(await world.logs.read(build!.id)).toContain('make: *** no rule');
+  });
+
+  it('ends error, not failure, when the registry refuses the push', async () => {
+    world.docker.downRegistries.add(REGISTRY);
+    const build = await world.run(await world.queued({ Dockerfile: DOCKERFILE }));
+    expect(build?.status).toBe('error');
+    expect(build?.error).toContain(`registry ${REGISTRY} refused the connection`);
+    expect(world.stepsOf(build).slice(-1)).toEqual(['push widget: error']);
+    expect(world.reporter.last()?.state).toBe('error');
+  });
+
+  it('fails an invalid .drydock.yml naming the field, before building anything', async () => {
+    const build = await world.run(await world.queued({ Dockerfile: DOCKERFILE, '.drydock.yml': 'images:\n  - dockerfile: 42\n    tset: [x]\n' }));
+    expect(build?.status).toBe('failure');
+    expect(build?.error).toMatch(/^\.drydock\.yml: images\[0\]\./);
+    expect(world.stepsOf(build)).toEqual(['clone: success', 'config: failure']);
+    expect(world.docker.calls.filter((c) => c.op === 'build')).toEqual([]);
+  });
+
+  it('ends error when the repository cannot be cloned', async () => {
+    const build = await world.run(await world.queued({ Dockerfile: DOCKERFILE }, { cloneUrl: 'https://github.com/acme/gone.git' }));
+    expect(build).toMatchObject({ status: 'error', error: expect.stringContaining('repository not found') });
+    expect(world.stepsOf(build)).toEqual(['clone: error', 'config: skipped']);
+  });
+
+  it('builds and tests every image before pushing any, each reporting to its own context', async () => {
+    const build = await world.run(await world.queued(twoImages));
+    expect(build?.status).toBe('success');
+    expect(world.docker.trace().map((op) => op.split(' ')[0] + (op.includes('web') ? ' web' : op.includes('api') ? ' api' : ''))).toEqual([
+      'build api',
+      'test',
+      'build web',
+      'test',
+      ...Array(3).fill(['tag api', 'push api']).flat(),
+      ...Array(3).fill(['tag web', 'push web']).flat(),
+      'remove',
+    ]);
+    expect(build?.images.map((i) => i.name)).toEqual([`${REGISTRY}/acme/api`, `${REGISTRY}/acme/web`]);
+    expect(world.reporter.statesOf('drydock/api')).toEqual(['pending', 'success']);
+    expect(world.reporter.statesOf('drydock/web')).toEqual(['pending', 'success']);
+  });
+
+  it('with several images, one failing image fails its context and leaves the other unpushed', async () => {
+    world.docker.script('web.Dockerfile', { testExitCodes: { 'exit 0': 1 } });
+    const build = await world.run(await world.queued(twoImages));
+    expect(build?.status).toBe('failure');
+    expect(world.docker.registry.size).toBe(0);
+    expect(world.reporter.last('drydock/web')).toMatchObject({ state: 'failure', description: expect.stringMatching(/^test failed: /) });
+    expect(world.reporter.last('drydock/api')).toMatchObject({ state: 'failure', description: expect.stringMatching(/^Not pushed: /) });
+    expect(world.stepsOf(build)).toContain('push api: skipped');
+  });
+
+  it('does nothing for a build cancelled before a worker claimed it', async () => {
+    const queued = await world.queued({ Dockerfile: DOCKERFILE });
+    await world.store.transition(queued.id, ['queued'], { status: 'cancelled', error: 'Cancelled' });
+    const build = await world.run(queued);
+    expect(build?.status).toBe('cancelled');
+    expect(world.git.checkouts).toEqual([]);
+    expect(world.docker.calls).toEqual([]);
+    expect(world.reporter.reports).toEqual([]);
+  });
+
+  it('does nothing for a build another run already finished (a claim it lost)', async () => {
+    const queued = await world.queued({ Dockerfile: DOCKERFILE });
+    await world.store.transition(queued.id, ['queued'], { status: 'success' });
+    const build = await world.run(queued);
+    expect(build?.status).toBe('success');
+    expect(world.docker.calls).toEqual([]);
+    expect(world.events.published).toEqual([]);
+  });
+
+  it('stops in the middle of a step when cancelled, sweeps its containers and reports Cancelled', async () => {
+    world.docker.script('Dockerfile', { buildDelayMs: 60_000 });
+    const queued = await world.queued({ Dockerfile: DOCKERFILE });
+    const cancel = new AbortController();
+    const running = world.run(queued, cancel.signal);
+    await until(() => world.docker.calls.some((c) => c.op === 'build'));
+    // As the API does: the stored status first, then the worker's signal.
+    await world.store.transition(queued.id, ['running'], { status: 'cancelled', error: 'Cancelled' });
+    cancel.abort();
+    const build = await running;
+
+    expect(build?.status).toBe('cancelled');
+    expect(world.stepsOf(build)).toEqual(['clone: success', 'config: success', 'build widget: cancelled', 'test widget: cancelled', 'push widget: cancelled']);
+    expect(world.docker.hasLeftovers(queued.id)).toBe(false);
+    expect(world.docker.registry.size).toBe(0);
+    expect(world.reporter.last()).toMatchObject({ state: 'error', description: 'Cancelled' });
+    expect(await world.logs.read(queued.id)).toContain('[drydock] build cancelled');
+  });
+
+  it('stores the whole log before the final status is visible', async () => {
+    const seen: string[] = [];
+    const store = world.store;
+    world.store = Object.assign(Object.create(store) as BuildStore, {
+      transition: async (...args: Parameters<BuildStore['transition']>) => {
+        if (args[2].status && isFinal(args[2].status)) seen.push(await world.logs.read(args[0]));
+        return store.transition(...args);
+      },
+    });
+    const build = await world.run(await world.queued({ Dockerfile: DOCKERFILE }));
+    expect(build?.status).toBe('success');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toContain('==> push widget done');
+    expect(seen[0]).toMatch(/\[drydock\] Pushed .*\n$/);
+  });
+
+  it('still finishes the build when GitHub refuses every report, and says so in the log', async () => {
+    world.reporter.refuseWith = 'HTTP 502';
+    const build = await world.run(await world.queued({ Dockerfile: DOCKERFILE }));
+    expect(build?.status).toBe('success');
+    expect(await world.logs.read(build!.id)).toContain('could not report "pending" to GitHub: HTTP 502');
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

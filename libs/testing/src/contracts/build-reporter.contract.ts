@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Build } from '@drydock/core';
+import type { BuildReporter } from '@drydock/github';
+
+/** A report as GitHub received it. */
+export interface ReceivedReport {
+  sha: string;
+  context: string;
+  state: string;
+  description: string;
+}
+
+export interface BuildReporterSubject {
+  reporter: BuildReporter;
+  /** What GitHub received so far, oldest first. */
+  received(): ReceivedReport[];
+  /** From now on GitHub refuses every report (an outage). */
+  refuse(): void;
+  close(): Promise<void>;
+}
+
+const build = (overrides: Partial<Build> = {}): Build => ({
+  id: 41,
+  repo: 'acme/widget',
+  cloneUrl: 'https://github.com/acme/widget.git',
+  ref: 'refs/heads/main',
+  sha: 'c'.repeat(40),
+  event: 'push',
+  defaultBranch: 'main',
+  rebuildOf: null,
+  status: 'running',
+  steps: [],
+  images: [],
+  createdAt: '2026-01-01T00:00:00.000Z',
+  startedAt: null,
+  finishedAt: null,
+  error: null,
+  ...overrides,
+});
+
+/**
+ * What every BuildReporter must do, run against the recording fake of the unit tier and the
+ * commit-status reporter talking to a local GitHub stand-in in the integration tier.
+ */
+export function describeBuildReporterContract(name: string, open: () => Promise<BuildReporterSubject>): void {
+  describe(`BuildReporter contract: ${name}`, () => {
+    let subject: BuildReporterSubject;
+    beforeAll(async () => {
+      subject = await open();
+    });
+    afterAll(() => subject?.close());
+
+    it('reports the aggregate and per-image contexts of the build\'s commit', async () => {
+      await expect(subject.reporter.report(build(), { state: 'pending', description: 'Build running' })).resolves.toBeUndefined();
+      await expect(subject.reporter.report(build(), { state: 'failure', description: 'test failed', image: 'api' })).resolves.toBeUndefined();
+      expect(subject.received()).toEqual([
+        { sha: 'c'.repeat(40), context: 'drydock', state: 'pending', description: 'Build running' },
+        { sha: 'c'.repeat(40), context: 'drydock/api', state: 'failure', description: 'test failed' },
+      ]);
+    });
+
+    it('reports nothing for a build with no GitHub commit', async () => {
+      const before = subject.received().length;
+      await expect(subject.reporter.report(build({ sha: null }), { state: 'pending', description: 'x' })).resolves.toBeUndefined();
+      await expect(subject.reporter.report(build({ repo: 'https://git.example/x.git' }), { state: 'pending', description: 'x' })).resolves.toBeUndefined();
+      expect(subject.received()).toHaveLength(before);
+    });
+
+    it('never throws when GitHub refuses: it resolves with the problem, naming the state', async () => {
+      subject.refuse();
+      const problem = await subject.reporter.report(build(), { state: 'success', description: 'done' });
+      expect(problem).toMatch(/^could not report "success" to GitHub: /);
+    });
+  });
+}

@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DrydockError, type BuildRequest } from '@drydock/core';
+import type { BuildListQuery, BuildStore } from '@drydock/store';
+
+/** A store under test, and how to throw it away. */
+export interface StoreSubject {
+  store: BuildStore;
+  close(): Promise<void>;
+}
+
+/**
+ * What every BuildStore must do, run against the in-memory store of the unit tier and the
+ * real databases (SQLite file, PostgreSQL) of the integration tier, so they cannot drift.
+ */
+export function describeBuildStoreContract(name: string, open: () => Promise<StoreSubject>): void {
+  describe(`BuildStore contract: ${name}`, () => {
+    let subject: StoreSubject;
+    let store: BuildStore;
+
+    beforeAll(async () => {
+      subject = await open();
+      store = subject.store;
+    });
+    afterAll(async () => {
+      await subject?.close();
+    });
+
+  it('round-trips a build through create, get and update', async () => {
+    const repo = freshRepo();
+    const { builds, duplicate } = await store.createBuilds([buildRequestFor(repo, { ref: 'refs/heads/feature/x', sha: null })]);
+    expect(duplicate).toBe(false);
+    const [created] = builds;
+    expect(created).toEqual({
+      id: expect.any(Number),
+      repo,
+      cloneUrl: `https://github.com/${repo}.git`,
+      ref: 'refs/heads/feature/x',
+      sha: null,
+      event: 'push',
+      status: 'queued',
+      defaultBranch: 'main',
+      rebuildOf: null,
+      steps: [],
+      images: [],
+      error: null,
+      createdAt: expect.stringMatching(ISO),
+      startedAt: null,
+      finishedAt: null,
+    });
+    expect(await store.get(created.id)).toEqual(created);
+
+    const startedAt = '2024-05-01T10:00:00.123Z';
+    const updated = await store.update(created.id, {
+      status: 'running',
+      sha: 'b'.repeat(40),
+      startedAt,
+      steps: [{ name: 'clone', status: 'success', startedAt, finishedAt: startedAt }],
+      images: [{ name: 'localhost:5000/acme/app', tags: ['sha-bbbbbbb', 'latest'], digest: null }],
+    });
+    expect(updated).toEqual({
+      ...created,
+      status: 'running',
+      sha: 'b'.repeat(40),
+      startedAt,
+      steps: [{ name: 'clone', status: 'success', startedAt, finishedAt: startedAt }],
+      images: [{ name: 'localhost:5000/acme/app', tags: ['sha-bbbbbbb', 'latest'], digest: null }],
+    });
+    expect(await store.get(created.id)).toEqual(updated);
+
+    const rebuild = await store.createBuilds([buildRequestFor(repo, { event: 'rebuild', rebuildOf: created.id })]);
+    expect(rebuild.builds[0].rebuildOf).toBe(created.id);
+  });
+
+  it('answers undefined or not_found for unknown ids', async () => {
+    expect(await store.get(987654321)).toBeUndefined();
+    await expect(store.update(987654321, { status: 'error' })).rejects.toMatchObject({ code: 'not_found' });
+    expect(await store.transition(987654321, ['queued'], { status: 'running' })).toBeUndefined();
+  });
+
+  it('creates the builds of a delivery once, and returns them again on redelivery', async () => {
+    const repo = freshRepo();
+    const deliveryId = `delivery-${randomBytes(4).toString('hex')}`;
+    const requests = [buildRequestFor(repo), buildRequestFor(repo, { ref: 'refs/tags/v1.2.3', event: 'tag' })];
+
+    const first = await store.createBuilds(requests, deliveryId);
+    expect(first.duplicate).toBe(false);
+    expect(first.builds.map((b) => b.ref)).toEqual(['refs/heads/main', 'refs/tags/v1.2.3']);
+
+    const again = await store.createBuilds(requests, deliveryId);
+    expect(again).toEqual({ builds: first.builds, duplicate: true });
+    expect((await store.list({ repo, limit: 10 })).items).toHaveLength(2);
+  });
+
+  it('creates the builds of one delivery once when two requests race', async () => {
+    const repo = freshRepo();
+    const deliveryId = `race-${randomBytes(4).toString('hex')}`;
+    const results = await Promise.all([
+      store.createBuilds([buildRequestFor(repo)], deliveryId),
+      store.createBuilds([buildRequestFor(repo)], deliveryId),
+      store.createBuilds([buildRequestFor(repo)], deliveryId),
+    ]);
+    expect(results.map((r) => r.duplicate).sort()).toEqual([false, true, true]);
+    const ids = results.map((r) => r.builds.map((b) => b.id));
+    expect(ids[1]).toEqual(ids[0]);
+    expect(ids[2]).toEqual(ids[0]);
+    expect((await store.list({ repo, limit: 10 })).items.map((b) => b.id)).toEqual(ids[0]);
+  });
+
+  it('lists newest first with filters', async () => {
+    const repo = freshRepo();
+    const other = freshRepo();
+    const { builds } = await store.createBuilds([
+      buildRequestFor(repo),
+      buildRequestFor(repo, { ref: 'refs/heads/feature/x' }),
+      buildRequestFor(repo, { ref: 'refs/tags/v1.0.0', event: 'tag' }),
+      buildRequestFor(other),
+      buildRequestFor(repo, { ref: 'refs/heads/feature/x' }),
+    ]);
+    const [main, featureA, tag, , featureB] = builds;
+    await store.update(featureA.id, { status: 'failure' });
+
+    const ids = async (query: BuildListQuery) =>
+      (await store.list(query)).items.map((b) => b.id);
+    expect(await ids({ repo, limit: 10 })).toEqual([featureB.id, tag.id, featureA.id, main.id]);
+    expect(await ids({ repo, branch: 'feature/x', limit: 10 })).toEqual([featureB.id, featureA.id]);
+    expect(await ids({ repo, status: 'failure', limit: 10 })).toEqual([featureA.id]);
+    expect(await ids({ repo, branch: 'main', status: 'queued', limit: 10 })).toEqual([main.id]);
+    const all = await ids({ limit: 100 });
+    expect(all).toEqual([...all].sort((a, b) => b - a));
+    expect(all.slice(0, 5)).toEqual(builds.map((b) => b.id).reverse());
+  });
+
+  it('pages with a cursor that stays stable when builds are inserted between pages', async () => {
+    const repo = freshRepo();
+    const { builds } = await store.createBuilds(Array.from({ length: 7 }, () => buildRequestFor(repo)));
+    const expected = builds.map((b) => b.id).reverse();
+
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const result = await store.list({ repo, limit: 3, cursor });
+      seen.push(...result.items.map((b) => b.id));
+      await store.createBuilds([buildRequestFor(repo)]); // a newer build must not shift the pages
+      if (result.nextCursor === null) break;
+      cursor = result.nextCursor;
+    }
+    expect(seen).toEqual(expected);
+  });
+
+  it('rejects a malformed cursor as invalid_request', async () => {
+    const attempt = store.list({ limit: 10, cursor: 'not a cursor' });
+    await expect(attempt).rejects.toBeInstanceOf(DrydockError);
+    await expect(attempt).rejects.toMatchObject({ code: 'invalid_request' });
+  });
+
+  it('transitions only from the expected statuses', async () => {
+    const [build] = (await store.createBuilds([buildRequestFor(freshRepo())])).builds;
+    const startedAt = '2024-05-01T10:00:00.000Z';
+    const running = await store.transition(build.id, ['queued'], { status: 'running', startedAt });
+    expect(running).toMatchObject({ id: build.id, status: 'running', startedAt });
+    expect(await store.transition(build.id, ['queued'], { status: 'running' })).toBeUndefined();
+    expect(await store.transition(build.id, [], { status: 'error' })).toBeUndefined();
+
+    const finishedAt = '2024-05-01T10:05:00.000Z';
+    const [cancel, succeed] = await Promise.all([
+      store.transition(build.id, ['queued', 'running'], { status: 'cancelled', finishedAt }),
+      store.transition(build.id, ['running'], { status: 'success', finishedAt }),
+    ]);
+    expect([cancel, succeed].filter((b) => b !== undefined)).toHaveLength(1);
+    const final = await store.get(build.id);
+    expect(final?.status).toBe((cancel ?? succeed)?.status);
+    expect(final?.finishedAt).toBe(finishedAt);
+  });
+
+  it('saves and reads a build log, replacing it on a second save', async () => {
+    const [build] = (await store.createBuilds([buildRequestFor(freshRepo())])).builds;
+    expect(await store.readLog(build.id)).toBeUndefined();
+    const text = 'step 1/3 ✓\nunicode: ünïcødé 🚢\n\n';
+    await store.saveLog(build.id, text);
+    expect(await store.readLog(build.id)).toBe(text);
+    await store.saveLog(build.id, 'replaced\n');
+    expect(await store.readLog(build.id)).toBe('replaced\n');
+  });
+
+  it('lists unfinished builds oldest first', async () => {
+    const { builds } = await store.createBuilds([buildRequestFor(freshRepo()), buildRequestFor(freshRepo()), buildRequestFor(freshRepo())]);
+    const [queued, running, done] = builds;
+    await store.update(running.id, { status: 'running' });
+    await store.update(done.id, { status: 'success' });
+    const unfinished = (await store.listUnfinished()).map((b) => b.id);
+    expect(unfinished.filter((id) => builds.some((b) => b.id === id))).toEqual([queued.id, running.id]);
+    expect(unfinished).toEqual([...unfinished].sort((a, b) => a - b));
+  });
+  });
+}
+
+
+let repoCounter = 0;
+/** Each test works on its own repository, so tests sharing a database do not see each other's builds. */
+const freshRepo = () => `acme/app-${++repoCounter}-${randomBytes(3).toString('hex')}`;
+
+export function buildRequestFor(repo: string, overrides: Partial<BuildRequest> = {}): BuildRequest {
+  return {
+    repo,
+    cloneUrl: `https://github.com/${repo}.git`,
+    ref: 'refs/heads/main',
+    sha: 'a'.repeat(40),
+    event: 'push',
+    defaultBranch: 'main',
+    ...overrides,
+  };
+}
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

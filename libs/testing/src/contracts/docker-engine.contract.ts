@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomInt } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { BuildScoped, DockerEngine } from '@drydock/docker';
+import { rejectionOf } from '../rejection.js';
+
+/** The kinds of image the contract builds; a subject makes each mean the same on its engine. */
+export type ContextKind = 'ok' | 'failing' | 'slow';
+
+/** Dockerfiles that do on a real engine what their kind says (a fake is scripted to match). */
+export const CONTRACT_DOCKERFILES: Record<ContextKind, string> = {
+  ok: 'FROM busybox\nRUN echo built > /built\n',
+  failing: 'FROM busybox\nRUN exit 7\n',
+  slow: 'FROM busybox\nRUN sleep 120\n',
+};
+
+export interface DockerEngineSubject {
+  engine: DockerEngine;
+  /** A registry the engine pushes to, and one where nothing answers. */
+  registry: string;
+  downRegistry: string;
+  /** Called once per kind with the Dockerfile's name (relative to `contextDir`), before it is built. */
+  prepare?(kind: ContextKind, dockerfile: string): void;
+  close?(): Promise<void>;
+}
+
+/**
+ * What every DockerEngine must do, run against the scripted fake of the unit tier and the
+ * real engine of the integration tier, so the pipeline's fast tests mean what they say.
+ */
+export function describeDockerEngineContract(name: string, open: () => Promise<DockerEngineSubject>): void {
+  describe(`DockerEngine contract: ${name}`, () => {
+    let subject: DockerEngineSubject;
+    let contextDir: string;
+    const buildId = 800_000 + randomInt(99_999);
+    const local = `drydock-contract/build-${buildId}:0`;
+    const logs: string[] = [];
+    const scoped = (signal = new AbortController().signal): BuildScoped => ({ buildId, signal, onLog: (line) => logs.push(line) });
+    const build = (kind: ContextKind, signal?: AbortSignal) =>
+      subject.engine.buildImage({ ...scoped(signal), contextDir, dockerfile: `${kind}.Dockerfile`, buildArgs: {}, labels: {}, tags: [local] });
+
+    beforeAll(async () => {
+      subject = await open();
+      contextDir = await mkdtemp(path.join(tmpdir(), 'drydock-engine-contract-'));
+      for (const kind of Object.keys(CONTRACT_DOCKERFILES) as ContextKind[]) {
+        await writeFile(path.join(contextDir, `${kind}.Dockerfile`), CONTRACT_DOCKERFILES[kind]);
+        subject.prepare?.(kind, `${kind}.Dockerfile`);
+      }
+    });
+    afterAll(async () => {
+      await subject?.engine.removeBuildResources(buildId);
+      await subject?.close?.();
+      await rm(contextDir, { recursive: true, force: true });
+    });
+
+    it('builds an image and runs test commands in it, resolving with their exit codes', async () => {
+      await expect(build('ok')).resolves.toEqual({ imageId: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+      await expect(subject.engine.runTestCommand({ ...scoped(), image: local, command: 'exit 0' })).resolves.toEqual({ exitCode: 0 });
+      await expect(subject.engine.runTestCommand({ ...scoped(), image: local, command: 'exit 3' })).resolves.toEqual({ exitCode: 3 });
+    });
+
+    it('rejects a failing build with build_failed', async () => {
+      expect((await rejectionOf(build('failing'))).code).toBe('build_failed');
+    });
+
+    it('rejects with cancelled as soon as the signal aborts', async () => {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 300);
+      expect((await rejectionOf(build('slow', controller.signal))).code).toBe('cancelled');
+    });
+
+    it('pushes tagged references, each resolving with the same manifest digest', async () => {
+      await build('ok');
+      const repository = `${subject.registry}/contract/engine-${buildId}`;
+      const digests: string[] = [];
+      for (const tag of ['one', 'two']) {
+        await subject.engine.tagImage(local, `${repository}:${tag}`);
+        digests.push((await subject.engine.pushImage(`${repository}:${tag}`, scoped())).digest);
+      }
+      expect(digests[0]).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(digests[1]).toBe(digests[0]);
+    });
+
+    it('rejects a push to a registry that is down with push_failed', async () => {
+      await build('ok');
+      const reference = `${subject.downRegistry}/contract/engine:${buildId}`;
+      await subject.engine.tagImage(local, reference);
+      expect((await rejectionOf(subject.engine.pushImage(reference, scoped()))).code).toBe('push_failed');
+    });
+
+    it('sweeps a build\'s resources idempotently', async () => {
+      await expect(subject.engine.removeBuildResources(buildId)).resolves.toBeUndefined();
+      await expect(subject.engine.removeBuildResources(buildId)).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { CheckoutOptions, GitClient } from '@drydock/git';
+import { rejectionOf } from '../rejection.js';
+
+/** The files of the contract's repository, and of its second commit. */
+export const CONTRACT_FILES = { Dockerfile: 'FROM busybox\n', 'docs/with space/ünïcödé.txt': 'hello\n' };
+export const CONTRACT_NEXT_FILES = { ...CONTRACT_FILES, 'next.txt': 'two\n' };
+
+export interface GitClientSubject {
+  client: GitClient;
+  cloneUrl: string;
+  /** The first commit (CONTRACT_FILES), no longer the tip of `main`. */
+  firstSha: string;
+  /** The tip of `refs/heads/main` (CONTRACT_NEXT_FILES). */
+  tipSha: string;
+  /** A clone URL where no repository is. */
+  missingUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * What every GitClient must do, run against the in-memory fake of the unit tier and
+ * SimpleGitClient over a real git HTTP server in the integration tier.
+ */
+export function describeGitClientContract(name: string, open: () => Promise<GitClientSubject>): void {
+  describe(`GitClient contract: ${name}`, () => {
+    let subject: GitClientSubject;
+    let workDir: string;
+    let count = 0;
+    const checkout = (options: Partial<CheckoutOptions> = {}) => {
+      const destDir = path.join(workDir, `checkout-${++count}`);
+      const call = subject.client.checkout({ cloneUrl: subject.cloneUrl, ref: 'refs/heads/main', sha: null, destDir, signal: new AbortController().signal, onLog: () => undefined, ...options });
+      return call.then((result) => ({ ...result, dir: destDir }));
+    };
+
+    beforeAll(async () => {
+      subject = await open();
+      workDir = await mkdtemp(path.join(tmpdir(), 'drydock-git-contract-'));
+    });
+    afterAll(async () => {
+      await subject?.close();
+      await rm(workDir, { recursive: true, force: true });
+    });
+
+    it('checks out the tip of a ref, with its files, and resolves with the full sha', async () => {
+      const { sha, dir } = await checkout();
+      expect(sha).toBe(subject.tipSha);
+      expect(readFileSync(path.join(dir, 'next.txt'), 'utf8')).toBe('two\n');
+      expect(readFileSync(path.join(dir, 'docs/with space/ünïcödé.txt'), 'utf8')).toBe('hello\n');
+    });
+
+    it('checks out the exact sha asked for, not the tip', async () => {
+      const { sha, dir } = await checkout({ sha: subject.firstSha });
+      expect(sha).toBe(subject.firstSha);
+      expect(existsSync(path.join(dir, 'next.txt'))).toBe(false);
+    });
+
+    it('fails with clone_failed for a missing ref, commit or repository', async () => {
+      expect((await rejectionOf(checkout({ ref: 'refs/heads/no-such-branch' }))).code).toBe('clone_failed');
+      expect((await rejectionOf(checkout({ sha: 'deadbeef'.repeat(5) }))).code).toBe('clone_failed');
+      expect((await rejectionOf(checkout({ cloneUrl: subject.missingUrl }))).code).toBe('clone_failed');
+    });
+
+    it('rejects with cancelled when the signal has aborted', async () => {
+      const controller = new AbortController();
+      controller.abort();
+      expect((await rejectionOf(checkout({ signal: controller.signal }))).code).toBe('cancelled');
+    });
+
+    it('removes a checkout idempotently', async () => {
+      const { dir } = await checkout();
+      await subject.client.removeCheckout(dir);
+      await subject.client.removeCheckout(dir);
+      expect(existsSync(dir)).toBe(false);
+    });
+  });
+}

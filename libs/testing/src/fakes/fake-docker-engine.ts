@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { DrydockError } from '@drydock/core';
+import type {
+  BuildImageOptions,
+  BuildScoped,
+  ComposeTestOptions,
+  DockerEngine,
+  RunTestOptions,
+} from '@drydock/docker';
+
+/** What the fake engine does for the images built from one Dockerfile (all optional: success by default). */
+export interface ImageScript {
+  /** The build fails with `build_failed` and this message. */
+  buildFails?: string;
+  /** Lines the build prints. */
+  buildOutput?: string[];
+  /** How long the build takes; aborting cuts it short. */
+  buildDelayMs?: number;
+  /** Exit code of a test command by command (default: `exit N` exits N, anything else 0). */
+  testExitCodes?: Record<string, number>;
+  /** Exit code of a compose `sut` run (default 0). */
+  composeExitCode?: number;
+  /** How long each test takes; aborting cuts it short. */
+  testDelayMs?: number;
+}
+
+/** Every call the fake took, in order. */
+export type DockerCall =
+  | { op: 'build'; buildId: number; dockerfile: string; tags: string[]; labels: Record<string, string>; buildArgs: Record<string, string> }
+  | { op: 'test'; buildId: number; image: string; command: string }
+  | { op: 'compose'; buildId: number; image: string; composeFile: string }
+  | { op: 'tag'; source: string; target: string }
+  | { op: 'push'; buildId: number; reference: string }
+  | { op: 'remove'; buildId: number };
+
+/**
+ * A scripted DockerEngine for the unit tier (as Woodpecker's dummy backend): each Dockerfile's
+ * outcome is set with `script`, nothing runs, and every call is recorded. It keeps the port's
+ * contract (see the shared contract spec): labelled resources are swept by
+ * `removeBuildResources`, abort rejects with `cancelled`, a refused push with `push_failed`.
+ */
+export class FakeDockerEngine implements DockerEngine {
+  readonly calls: DockerCall[] = [];
+  /** What the registries hold: reference -> digest. */
+  readonly registry = new Map<string, string>();
+  /** Registry hosts that refuse every push. */
+  readonly downRegistries = new Set<string>();
+  private readonly scripts = new Map<string, ImageScript>();
+  private readonly images = new Map<string, string>();
+  /** Builds with something left on the engine (an image built, a test run) until swept. */
+  private readonly leftovers = new Set<number>();
+
+  /** Scripts the images built from `dockerfile` (as `.drydock.yml` names it, relative to the checkout). */
+  script(dockerfile: string, script: ImageScript): this {
+    this.scripts.set(dockerfile, script);
+    return this;
+  }
+
+  async buildImage(options: BuildImageOptions): Promise<{ imageId: string }> {
+    const { buildId, dockerfile, tags, labels, buildArgs } = options;
+    this.calls.push({ op: 'build', buildId, dockerfile, tags, labels, buildArgs });
+    const script = this.scripts.get(dockerfile) ?? {};
+    this.leftovers.add(buildId);
+    for (const line of script.buildOutput ?? []) options.onLog(line);
+    await pause(script.buildDelayMs, options.signal);
+    if (script.buildFails !== undefined) throw new DrydockError('build_failed', `image build failed: ${script.buildFails}`);
+    const imageId = `sha256:${digestOf(`${dockerfile}|${JSON.stringify(buildArgs)}|${options.target ?? ''}`)}`;
+    for (const tag of tags) this.images.set(tag, imageId);
+    return { imageId };
+  }
+
+  async runTestCommand(options: RunTestOptions): Promise<{ exitCode: number }> {
+    this.calls.push({ op: 'test', buildId: options.buildId, image: options.image, command: options.command });
+    const script = this.scriptOfImage(options.image);
+    this.leftovers.add(options.buildId);
+    await pause(script.testDelayMs, options.signal);
+    const exitCode = script.testExitCodes?.[options.command] ?? Number(/^exit (\d+)$/.exec(options.command)?.[1] ?? 0);
+    options.onLog(`(fake) ${options.command} exited with ${exitCode}`);
+    return { exitCode };
+  }
+
+  async runComposeTest(options: ComposeTestOptions): Promise<{ exitCode: number }> {
+    this.calls.push({ op: 'compose', buildId: options.buildId, image: options.image, composeFile: options.composeFile });
+    const script = this.scriptOfImage(options.image);
+    this.leftovers.add(options.buildId);
+    await pause(script.testDelayMs, options.signal);
+    return { exitCode: script.composeExitCode ?? 0 };
+  }
+
+  async tagImage(source: string, target: string): Promise<void> {
+    this.calls.push({ op: 'tag', source, target });
+    const imageId = this.images.get(source);
+    if (!imageId) throw new DrydockError('infrastructure', `docker tag: no such image: ${source}`);
+    this.images.set(target, imageId);
+  }
+
+  async pushImage(reference: string, options: BuildScoped): Promise<{ digest: string }> {
+    this.calls.push({ op: 'push', buildId: options.buildId, reference });
+    if (options.signal.aborted) throw new DrydockError('cancelled', 'cancelled');
+    const imageId = this.images.get(reference);
+    if (!imageId) throw new DrydockError('push_failed', `push ${reference}: no such image`);
+    const host = reference.split('/')[0];
+    if (this.downRegistries.has(host)) throw new DrydockError('push_failed', `push ${reference}: registry ${host} refused the connection`);
+    const digest = `sha256:${digestOf(imageId)}`;
+    this.registry.set(reference, digest);
+    options.onLog(`${reference}: digest: ${digest}`);
+    return { digest };
+  }
+
+  async removeBuildResources(buildId: number): Promise<void> {
+    this.calls.push({ op: 'remove', buildId });
+    this.leftovers.delete(buildId);
+  }
+
+  /** Whether a build left anything on the engine that was not swept yet. */
+  hasLeftovers(buildId: number): boolean {
+    return this.leftovers.has(buildId);
+  }
+
+  /** The operations recorded, as `op target` strings, for order assertions. */
+  trace(): string[] {
+    return this.calls.map((c) => {
+      switch (c.op) {
+        case 'build':
+          return `build ${c.dockerfile}`;
+        case 'test':
+          return `test ${c.command}`;
+        case 'compose':
+          return `compose ${c.composeFile}`;
+        case 'tag':
+          return `tag ${c.target}`;
+        case 'push':
+          return `push ${c.reference}`;
+        case 'remove':
+          return `remove ${c.buildId}`;
+      }
+    });
+  }
+
+  private scriptOfImage(image: string): ImageScript {
+    const build = [...this.calls].reverse().find((c) => c.op === 'build' && c.tags.includes(image));
+    return build?.op === 'build' ? (this.scripts.get(build.dockerfile) ?? {}) : {};
+  }
+}
+
+const digestOf = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** Waits `ms` (none when undefined); rejects with `cancelled` as soon as `signal` aborts. */
+function pause(ms: number | undefined, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(new DrydockError('cancelled', 'cancelled'));
+  if (!ms) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new DrydockError('cancelled', 'cancelled'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,10 @@
+import { CONTRACT_FILES, CONTRACT_NEXT_FILES, describeGitClientContract } from '../contracts/git-client.contract.js';
+import { FakeGitClient } from './fake-git-client.js';
+
+describeGitClientContract('FakeGitClient', async () => {
+  const client = new FakeGitClient();
+  const cloneUrl = 'https://github.com/acme/widget.git';
+  const firstSha = client.commit(cloneUrl, 'refs/heads/main', CONTRACT_FILES);
+  const tipSha = client.commit(cloneUrl, 'refs/heads/main', CONTRACT_NEXT_FILES);
+  return { client, cloneUrl, firstSha, tipSha, missingUrl: 'https://github.com/acme/gone.git', close: async () => undefined };
+});

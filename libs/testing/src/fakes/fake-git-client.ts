@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DrydockError, withoutCredentials } from '@drydock/core';
+import type { CheckoutOptions, GitClient } from '@drydock/git';
+
+interface FakeCommit {
+  sha: string;
+  files: Record<string, string>;
+}
+
+/**
+ * A GitClient over repositories held in memory, for the unit tier: `commit` adds a commit on a
+ * ref of a clone URL; `checkout` writes that commit's files to `destDir`. It keeps the port's
+ * contract (see the shared contract spec): unknown repositories, refs and shas are
+ * `clone_failed`, abort is `cancelled`, `removeCheckout` is idempotent.
+ */
+export class FakeGitClient implements GitClient {
+  /** Every checkout asked for, without its signal and log sink. */
+  readonly checkouts: Array<Omit<CheckoutOptions, 'signal' | 'onLog'>> = [];
+  private readonly repos = new Map<string, Map<string, FakeCommit>>();
+  private readonly commits = new Map<string, FakeCommit>();
+
+  /** Points `ref` (a full ref like `refs/heads/main`) of `cloneUrl` at a new commit of `files`; returns its sha. */
+  commit(cloneUrl: string, ref: string, files: Record<string, string>): string {
+    const sha = createHash('sha1').update(`${cloneUrl}|${ref}|${JSON.stringify(files)}|${this.commits.size}`).digest('hex');
+    const commit = { sha, files };
+    this.commits.set(sha, commit);
+    const refs = this.repos.get(cloneUrl) ?? new Map<string, FakeCommit>();
+    refs.set(ref, commit);
+    this.repos.set(cloneUrl, refs);
+    return sha;
+  }
+
+  async checkout({ signal, onLog, ...options }: CheckoutOptions): Promise<{ sha: string }> {
+    this.checkouts.push(options);
+    if (signal.aborted) throw new DrydockError('cancelled', 'cancelled');
+    const url = withoutCredentials(options.cloneUrl);
+    const refs = this.repos.get(options.cloneUrl);
+    if (!refs) throw new DrydockError('clone_failed', `git fetch ${url} failed: repository not found`);
+    const ref = options.ref.startsWith('refs/') ? options.ref : `refs/heads/${options.ref}`;
+    const commit = options.sha ? this.commits.get(options.sha) : refs.get(ref);
+    if (!commit) throw new DrydockError('clone_failed', `git fetch ${url} failed: ${options.sha ?? options.ref} not found`);
+    onLog(`(fake) checking out ${commit.sha}`);
+    await rm(options.destDir, { recursive: true, force: true });
+    for (const [name, content] of Object.entries(commit.files)) {
+      const file = path.join(options.destDir, name);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, content);
+    }
+    await mkdir(options.destDir, { recursive: true });
+    return { sha: commit.sha };
+  }
+
+  async removeCheckout(destDir: string): Promise<void> {
+    await rm(destDir, { recursive: true, force: true });
+  }
+}

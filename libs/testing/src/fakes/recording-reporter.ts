@@ -1,0 +1,39 @@
+import { isOwnerName, type Build } from '@drydock/core';
+import { STATUS_CONTEXT, type BuildReport, type BuildReporter } from '@drydock/github';
+
+/** A report as GitHub would have received it. */
+export interface RecordedReport {
+  buildId: number;
+  sha: string | null;
+  context: string;
+  state: BuildReport['state'];
+  description: string;
+}
+
+/**
+ * A BuildReporter that records what GitHub would be told, for the unit tier. While
+ * `refuseWith` is set it refuses, as GitHub does when it is down: `report` resolves with
+ * that problem and records nothing (it never throws, per the port's contract).
+ */
+export class RecordingReporter implements BuildReporter {
+  readonly reports: RecordedReport[] = [];
+  refuseWith: string | null = null;
+
+  async report(build: Build, update: BuildReport): Promise<string | undefined> {
+    if (!build.sha || !isOwnerName(build.repo)) return undefined; // no GitHub commit to report on
+    if (this.refuseWith !== null) return `could not report "${update.state}" to GitHub: ${this.refuseWith}`;
+    const context = update.image ? `${STATUS_CONTEXT}/${update.image}` : STATUS_CONTEXT;
+    this.reports.push({ buildId: build.id, sha: build.sha, context, state: update.state, description: update.description });
+    return undefined;
+  }
+
+  /** The states one context went through, in order. */
+  statesOf(context = STATUS_CONTEXT, buildId?: number): string[] {
+    return this.reports.filter((r) => r.context === context && (buildId === undefined || r.buildId === buildId)).map((r) => r.state);
+  }
+
+  /** The last report to a context. */
+  last(context = STATUS_CONTEXT): RecordedReport | undefined {
+    return this.reports.filter((r) => r.context === context).at(-1);
+  }
+}
