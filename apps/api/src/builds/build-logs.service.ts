@@ -15,7 +15,7 @@ const SETTLE_MS = 5000;
 @Injectable()
 export class BuildLogsService {
   constructor(
-    private readonly builds: BuildsService,
+    @Inject(BuildsService) private readonly builds: Pick<BuildsService, 'get'>,
     @Inject(BUILD_LOGS) private readonly logs: BuildLogs,
     @Inject(BUILD_EVENTS) private readonly events: BuildEvents,
   ) {}
