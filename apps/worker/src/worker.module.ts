@@ -8,12 +8,13 @@ import { QueueModule } from '@drydock/queue';
 import { StoreModule } from '@drydock/store';
 import { BuildProcessor } from './build.processor.js';
 import { CancelListener } from './cancel-listener.js';
+import { engineCheckProvider } from './engine-check.js';
 import { pipelineDepsProvider } from './pipeline-deps.provider.js';
 import { RequeueUnfinished } from './requeue-unfinished.js';
 
 /** The build side: queue jobs in, pipeline runs out. Expects ConfigModule from the root. */
 @Module({
   imports: [StoreModule, EventsModule, LogsModule, QueueModule, GitHubModule, DockerModule, GitModule],
-  providers: [pipelineDepsProvider, BuildProcessor, CancelListener, RequeueUnfinished],
+  providers: [engineCheckProvider, pipelineDepsProvider, BuildProcessor, CancelListener, RequeueUnfinished],
 })
 export class WorkerModule {}

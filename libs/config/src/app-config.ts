@@ -21,6 +21,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().optional(),
   DOCKER_HOST: optionalText,
   DRYDOCK_DOCKER_CLI: optionalText,
+  DRYDOCK_ALLOW_OLD_ENGINE: optionalText,
   DRYDOCK_REGISTRY: z
     .string()
     .regex(/^[a-zA-Z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/, 'must be host[:port][/namespace]')
@@ -47,8 +48,10 @@ export interface AppConfig {
   redisPrefix: string;
   databaseUrl: string;
   dockerHost: string | undefined;
-  /** The docker client binary; must speak BuildKit (`DOCKER_BUILDKIT=1`). */
+  /** The docker client binary; must have the buildx and compose v2 plugins. */
   dockerCli: string;
+  /** Build even on an engine whose BuildKit is older than 0.12.5 (`DRYDOCK_ALLOW_OLD_ENGINE` = `1` or `true`). */
+  allowOldEngine: boolean;
   registry: { host: string; username?: string; password?: string };
   publicUrl: string;
   apiToken: string | undefined;
@@ -86,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'drydock.db')}`,
     dockerHost: e.DOCKER_HOST,
     dockerCli: e.DRYDOCK_DOCKER_CLI ?? defaultDockerCli(),
+    allowOldEngine: e.DRYDOCK_ALLOW_OLD_ENGINE === '1' || e.DRYDOCK_ALLOW_OLD_ENGINE === 'true',
     registry: {
       host: e.DRYDOCK_REGISTRY.replace(/\/+$/, ''),
       username: e.DRYDOCK_REGISTRY_USERNAME,
@@ -114,7 +118,7 @@ function withFileSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return out;
 }
 
-/** The Debian docker client speaks BuildKit; some newer clients without buildx refuse it. */
+/** Debian's docker client comes with the buildx and compose plugins; the 28.x client some machines have in /usr/local/bin has neither. */
 function defaultDockerCli(): string {
   return existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 }

@@ -5,7 +5,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { testServices, rejectionOf } from '@drydock/testing';
+import semver from 'semver';
 import { CliDockerEngine } from './cli-docker-engine.js';
+import { checkEngine, MIN_BUILDKIT_VERSION } from './engine-requirements.js';
 import type { BuildImageOptions, BuildScoped } from './docker-engine.js';
 
 const { dockerCli: DOCKER_CLI, dockerHost, registry } = testServices();
@@ -88,6 +90,24 @@ describe('CliDockerEngine', () => {
     await engine.removeBuildResources(buildId);
     docker('image', 'rm', '--force', image);
     await rm(workDir, { recursive: true, force: true });
+  });
+
+  describe('engineInfo', () => {
+    it('reports an engine whose BuildKit is 0.12.5 or newer, which checkEngine accepts', async () => {
+      const info = await engine.engineInfo();
+      expect(semver.gte(semver.coerce(info.engineVersion) ?? '0.0.0', '25.0.0')).toBe(true);
+      // Debian's docker.io reports its BuildKit as v0.0.0+unknown: then the engine version tells.
+      const buildkit = semver.clean(info.buildkitVersion ?? '');
+      if (buildkit !== null && buildkit !== '0.0.0') expect(semver.gte(buildkit, MIN_BUILDKIT_VERSION)).toBe(true);
+      expect(checkEngine(info, false)).toBeNull();
+    });
+
+    it('reports an unreachable engine as infrastructure', async () => {
+      const nowhere = new CliDockerEngine({ dockerCli: DOCKER_CLI, dockerHost: 'unix:///nonexistent/docker.sock', registry: { host: registry } });
+      const err = await rejectionOf(nowhere.engineInfo());
+      expect(err.code).toBe('infrastructure');
+      expect(err.message).toContain('unreachable');
+    });
   });
 
   describe('buildImage', () => {

@@ -5,41 +5,40 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DrydockError, type ErrorCode } from '@drydock/core';
 import type { AppConfig } from '@drydock/config';
-import type { BuildImageOptions, BuildScoped, ComposeTestOptions, DockerEngine, RunTestOptions } from './docker-engine.js';
-import { buildFailureSummary, closingLines, engineUnreachable, pushedDigest } from './docker-output.js';
+import type { BuildImageOptions, BuildScoped, ComposeTestOptions, DockerEngine, EngineInfo, RunTestOptions } from './docker-engine.js';
+import { buildFailureSummary, buildkitVersionOf, closingLines, engineUnreachable, pushedDigest } from './docker-output.js';
 import { registryLogin } from './registry-login.js';
 import { runCommand, type CommandResult, type RunCommandOptions } from './run-command.js';
 
 export interface CliDockerEngineOptions {
-  /** A docker client that speaks BuildKit (`DOCKER_BUILDKIT=1`), e.g. /usr/bin/docker. */
+  /** A docker client with the buildx and compose v2 plugins, e.g. /usr/bin/docker. */
   dockerCli: string;
   dockerHost?: string;
   registry: AppConfig['registry'];
-  /** docker-compose v1, for `docker-compose.test.yml`. */
-  composeCli?: string;
 }
 
 type RunOptions = Omit<RunCommandOptions, 'env'>;
 
 const buildLabel = (buildId: number) => `drydock.build=${buildId}`;
 const composeProject = (buildId: number) => `drydock-${buildId}`;
+/** The builder buildx makes for the engine itself (docker driver): BuildKit inside dockerd, results in its image store. */
+const ENGINE_BUILDER = 'default';
 
 /**
- * DockerEngine on the docker CLI (and docker-compose v1), spawned with argument arrays.
+ * DockerEngine on the docker CLI, spawned with argument arrays: builds through
+ * `docker buildx build` on the engine's own BuildKit, compose tests through `docker compose` (v2).
  * Cancelling kills the client with SIGKILL: BuildKit then cancels the build on the engine,
  * and the containers a call started are removed before it rejects.
  */
 export class CliDockerEngine implements DockerEngine {
   private readonly env: NodeJS.ProcessEnv;
-  private readonly composeCli: string;
   private readonly login: () => Promise<void>;
   private testRuns = 0;
 
   constructor(private readonly options: CliDockerEngineOptions) {
     // The children need the usual PATH, HOME and DOCKER_CONFIG; only the engine address comes from config.
     const { DOCKER_HOST: _ignored, ...inherited } = process.env;
-    this.env = { ...inherited, DOCKER_BUILDKIT: '1', ...(options.dockerHost ? { DOCKER_HOST: options.dockerHost } : {}) };
-    this.composeCli = options.composeCli ?? 'docker-compose';
+    this.env = { ...inherited, ...(options.dockerHost ? { DOCKER_HOST: options.dockerHost } : {}) };
     this.login = registryLogin(options.registry, (args, input) => this.docker(args, { input }));
   }
 
@@ -47,19 +46,28 @@ export class CliDockerEngine implements DockerEngine {
     return new CliDockerEngine({ dockerCli: config.dockerCli, dockerHost: config.dockerHost, registry: config.registry });
   }
 
+  async engineInfo(): Promise<EngineInfo> {
+    const version = await this.docker(['version', '--format', '{{.Server.Version}}'], { captureStdout: true });
+    this.assertSucceeded(version, 'infrastructure', () => `docker version failed: ${closingLines(version.lines)}`);
+    const builder = await this.docker(['buildx', 'inspect', ENGINE_BUILDER], { captureStdout: true });
+    this.assertSucceeded(builder, 'infrastructure', () => `docker buildx inspect failed (is buildx installed?): ${closingLines(builder.lines)}`);
+    if (engineUnreachable(builder.lines)) throw unreachable(builder);
+    return { engineVersion: version.stdout.trim(), buildkitVersion: buildkitVersionOf(builder.stdout) };
+  }
+
   async buildImage(o: BuildImageOptions): Promise<{ imageId: string }> {
     throwIfAborted(o.signal);
     const scratch = await mkdtemp(path.join(tmpdir(), 'drydock-build-'));
     const iidFile = path.join(scratch, 'image-id');
     try {
-      const args = ['build', '--progress=plain', '-f', dockerfilePath(o), '--iidfile', iidFile];
+      const args = ['buildx', 'build', '--builder', ENGINE_BUILDER, '--load', '--progress=plain', '-f', dockerfilePath(o), '--iidfile', iidFile];
       if (o.target) args.push('--target', o.target);
       for (const [key, value] of Object.entries(o.buildArgs)) args.push('--build-arg', `${key}=${value}`);
       for (const [key, value] of Object.entries(o.labels)) args.push('--label', `${key}=${value}`);
       for (const tag of o.tags) args.push('-t', tag);
       args.push(o.contextDir);
       const result = await this.docker(args, { signal: o.signal, onLine: o.onLog, keepLines: 1000 });
-      this.assertSucceeded(result, 'build_failed', () => `docker build failed: ${buildFailureSummary(result.lines)}`);
+      this.assertSucceeded(result, 'build_failed', () => `docker buildx build failed: ${buildFailureSummary(result.lines)}`);
       return { imageId: (await readFile(iidFile, 'utf8')).trim() };
     } finally {
       await rm(scratch, { recursive: true, force: true });
@@ -86,8 +94,8 @@ export class CliDockerEngine implements DockerEngine {
   async runComposeTest(o: ComposeTestOptions): Promise<{ exitCode: number }> {
     throwIfAborted(o.signal);
     const compose = (args: string[], extra: RunOptions = {}) =>
-      runCommand(this.composeCli, ['-p', composeProject(o.buildId), '-f', o.composeFile, ...args], {
-        env: this.composeEnv(o.image),
+      runCommand(this.options.dockerCli, ['compose', '--progress', 'plain', '-p', composeProject(o.buildId), '-f', o.composeFile, ...args], {
+        env: { ...this.env, DRYDOCK_IMAGE: o.image },
         cwd: o.projectDir,
         ...extra,
       });
@@ -134,13 +142,6 @@ export class CliDockerEngine implements DockerEngine {
 
   private docker(args: string[], options: RunOptions = {}): Promise<CommandResult> {
     return runCommand(this.options.dockerCli, args, { env: this.env, ...options });
-  }
-
-  /** docker-compose finds `docker` on PATH for builds: make it the configured BuildKit-capable client. */
-  private composeEnv(image: string): NodeJS.ProcessEnv {
-    const cliDir = path.isAbsolute(this.options.dockerCli) ? path.dirname(this.options.dockerCli) : null;
-    const PATH = cliDir ? [cliDir, this.env.PATH].filter(Boolean).join(path.delimiter) : this.env.PATH;
-    return { ...this.env, PATH, DRYDOCK_IMAGE: image };
   }
 
   private async containerIds(filter: string): Promise<string[]> {

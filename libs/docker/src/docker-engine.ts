@@ -11,8 +11,13 @@
  * Other failures reject with `DrydockError` codes `build_failed`, `push_failed` or
  * `infrastructure` (engine unreachable); a test that exits non-zero is not an error,
  * it resolves with its exit code.
+ *
+ * `engineInfo` starts nothing; a worker checks it once before building (see
+ * `checkEngine`: BuildKit older than 0.12.5 is refused).
  */
 export interface DockerEngine {
+  /** The engine's version and its builder's BuildKit version; rejects `infrastructure` when unreachable. */
+  engineInfo(): Promise<EngineInfo>;
   buildImage(options: BuildImageOptions): Promise<{ imageId: string }>;
   /** Runs `command` with `sh -c` in `image`; the container is removed afterwards. */
   runTestCommand(options: RunTestOptions): Promise<{ exitCode: number }>;
@@ -25,6 +30,16 @@ export interface DockerEngine {
 }
 
 export const DOCKER_ENGINE = Symbol('DockerEngine');
+
+export interface EngineInfo {
+  /** Docker Engine's version as it reports it, e.g. `26.1.5+dfsg1`. */
+  engineVersion: string;
+  /**
+   * The BuildKit version of the engine's own builder as it reports it, e.g. `v0.13.2`;
+   * null when it reports none (Debian's builds say `v0.0.0+unknown`).
+   */
+  buildkitVersion: string | null;
+}
 
 export type LogSink = (line: string) => void;
 

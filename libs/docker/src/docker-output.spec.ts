@@ -1,32 +1,58 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildFailureSummary, closingLines, engineUnreachable, pushedDigest } from './docker-output.js';
+import { buildFailureSummary, buildkitVersionOf, closingLines, engineUnreachable, pushedDigest } from './docker-output.js';
 
-// Captured from /usr/bin/docker 20.10 with DOCKER_BUILDKIT=1 --progress=plain.
+// Captured from `docker buildx build --progress=plain` (buildx 0.13.1, Docker Engine 26.1.5).
 const failedRun = `#5 [2/3] RUN echo hello && echo line2
-#5 sha256:f2def22198c3e8d55988d7555a0a3de00b7c2d619be437f7534c4d12774f8edd
-#5 0.163 hello
-#5 DONE 0.2s
+#5 0.606 hello
+#5 0.606 line2
+#5 DONE 0.7s
 
 #6 [3/3] RUN echo before-fail; echo to-stderr >&2; exit 3
-#6 sha256:c61a7bfa8a1cad175d16658da944e1cc67c6dab715c967b270cd813ebc466412
-#6 0.303 to-stderr
-#6 0.303 before-fail
-#6 ERROR: executor failed running [/bin/sh -c echo before-fail; echo to-stderr >&2; exit 3]: exit code: 3
+#6 0.376 to-stderr
+#6 0.377 before-fail
+#6 ERROR: process "/bin/sh -c echo before-fail; echo to-stderr >&2; exit 3" did not complete successfully: exit code: 3
 ------
  > [3/3] RUN echo before-fail; echo to-stderr >&2; exit 3:
+0.376 to-stderr
+0.377 before-fail
 ------
-executor failed running [/bin/sh -c echo before-fail; echo to-stderr >&2; exit 3]: exit code: 3`.split('\n');
+Dockerfile:3
+--------------------
+   1 |     FROM busybox:latest
+   2 |     RUN echo hello && echo line2
+   3 | >>> RUN echo before-fail; echo to-stderr >&2; exit 3
+   4 |     
+--------------------
+ERROR: failed to solve: process "/bin/sh -c echo before-fail; echo to-stderr >&2; exit 3" did not complete successfully: exit code: 3`.split('\n');
 
-const syntaxError = `#2 [internal] load .dockerignore
-#2 transferring context: 2B done
-#2 DONE 0.0s
-failed to solve with frontend dockerfile.v0: failed to create LLB definition: dockerfile parse error line 2: unknown instruction: FOO`.split('\n');
+const syntaxError = `#1 [internal] load build definition from Dockerfile
+#1 transferring dockerfile: 65B done
+#1 DONE 0.0s
+Dockerfile:2
+--------------------
+   1 |     FROM busybox:latest
+   2 | >>> FOO bar
+   3 |     
+--------------------
+ERROR: failed to solve: dockerfile parse error on line 2: unknown instruction: FOO (did you mean FROM?)`.split('\n');
+
+// `docker buildx inspect default` on Debian 13's docker.io 26.1.5 (its BuildKit carries no version).
+const inspectDebian = `Name:          default
+Driver:        docker
+Last Activity: 2026-12-03 16:54:35 +0000 UTC
+
+Nodes:
+Name:             default
+Endpoint:         default
+Status:           running
+BuildKit version: v0.0.0+unknown
+Platforms:        linux/amd64, linux/amd64/v2`;
 
 describe('buildFailureSummary', () => {
   it('names the failing step, its error and its last output lines', () => {
     expect(buildFailureSummary(failedRun)).toBe(
       [
-        '[3/3] RUN echo before-fail; echo to-stderr >&2; exit 3: executor failed running [/bin/sh -c echo before-fail; echo to-stderr >&2; exit 3]: exit code: 3',
+        '[3/3] RUN echo before-fail; echo to-stderr >&2; exit 3: process "/bin/sh -c echo before-fail; echo to-stderr >&2; exit 3" did not complete successfully: exit code: 3',
         '  to-stderr',
         '  before-fail',
       ].join('\n'),
@@ -40,10 +66,14 @@ describe('buildFailureSummary', () => {
     expect(summary.slice(1)).toEqual(Array.from({ length: 15 }, (_, i) => `  line ${i + 25}`));
   });
 
-  it('falls back to the closing lines when no step failed', () => {
-    expect(buildFailureSummary(syntaxError)).toBe(
-      'failed to solve with frontend dockerfile.v0: failed to create LLB definition: dockerfile parse error line 2: unknown instruction: FOO',
-    );
+  it('falls back to the closing lines when no step failed: the Dockerfile excerpt and the error', () => {
+    expect(buildFailureSummary(syntaxError).split('\n')).toEqual([
+      'Dockerfile:2',
+      '   1 |     FROM busybox:latest',
+      '   2 | >>> FOO bar',
+      '   3 |     ',
+      'ERROR: failed to solve: dockerfile parse error on line 2: unknown instruction: FOO (did you mean FROM?)',
+    ]);
   });
 });
 
@@ -70,5 +100,17 @@ describe('engineUnreachable and closingLines', () => {
   it('skips layer progress when quoting a failed push', () => {
     const lines = ['The push refers to repository [127.0.0.1:5999/a/b]', '6f42b5529ce3: Preparing', '', 'Get "http://127.0.0.1:5999/v2/": connection refused'];
     expect(closingLines(lines, 2)).toBe('The push refers to repository [127.0.0.1:5999/a/b]\nGet "http://127.0.0.1:5999/v2/": connection refused');
+  });
+});
+
+describe('buildkitVersionOf', () => {
+  it("reads the builder's BuildKit version from docker buildx inspect", () => {
+    expect(buildkitVersionOf(inspectDebian)).toBe('v0.0.0+unknown');
+    expect(buildkitVersionOf(inspectDebian.replace('v0.0.0+unknown', 'v0.13.2'))).toBe('v0.13.2');
+    expect(buildkitVersionOf('Name: b\nNodes:\nName: b0\nBuildkit:  v0.10.6\n')).toBe('v0.10.6');
+  });
+
+  it('is null when the output has no version', () => {
+    expect(buildkitVersionOf('Name: default\nDriver:\nError: Cannot connect to the Docker daemon')).toBeNull();
   });
 });

@@ -1,3 +1,4 @@
 export * from './docker-engine.js';
 export * from './cli-docker-engine.js';
 export * from './docker.module.js';
+export * from './engine-requirements.js';

@@ -37,7 +37,7 @@ export function runCommand(binary: string, args: readonly string[], options: Run
   let stdout = '';
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return resolve({ exitCode: -1, lines, stdout, aborted: true });
-    // Its own process group, so that killing it also kills what it spawned (docker-compose runs `docker`).
+    // Its own process group, so that killing it also kills what it spawned (`docker compose` and `docker buildx` run their plugin).
     const child = spawn(binary, args, { env: options.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     let aborted = false;
     const kill = () => {
