@@ -8,6 +8,13 @@
 #   services.sh release [OPTIONS] PID
 #   services.sh status  [OPTIONS]
 #
+# The engine is Debian 13's docker.io 26.1 (BuildKit 0.13) with docker-cli, docker-buildx
+# 0.13 and docker-compose 2.26 (compose v2, `docker compose`), also on Debian 12: install
+# adds trixie as an apt source pinned so that only those four packages come from it
+# (Debian 12's own docker.io 20.10 carries BuildKit 0.8, open to the "Leaky Vessels"
+# escapes, and its docker-compose 1.29 is retired). Docker's own docker-ce >= 25 with
+# its buildx and compose plugins is accepted as it is.
+#
 # OPTIONS (each also read from the environment variable in brackets):
 #   --data-dir DIR          [DRYDOCK_SERVICES_DIR]   /var/lib/drydock
 #   --redis-port PORT       [DRYDOCK_REDIS_PORT]     6379
@@ -28,11 +35,11 @@
 # live process remains, stops everything `start` started and empties DIR/tmp.
 # Logs: DIR/<service>.log. Everything listens on 127.0.0.1 only.
 #
-# Running a second Docker engine next to another one (verified with docker.io 20.10,
-# iptables-nft, br_netfilter loaded, FORWARD policy DROP, while a default-configured
-# daemon owned docker0):
+# Running a second Docker engine next to another one (verified with docker.io 20.10 and
+# again with 26.1.5, iptables-nft, br_netfilter loaded, FORWARD policy DROP, while a
+# default-configured daemon owned docker0):
 # - Every daemon started here gets its own bridge (--bridge NAME) with the address
-#   A.B.0.1/24, and its user-defined networks (docker-compose projects) come from
+#   A.B.0.1/24, and its user-defined networks (compose projects) come from
 #   A.B.128.0/17 (--default-address-pool), so neither the bridge nor IP ranges clash
 #   with docker0 (172.17/16) or the default pools (172.18-31/16, 192.168/16).
 #   `--bip` cannot be combined with `--bridge`; dockerd takes the bridge's address.
@@ -49,18 +56,24 @@
 # - Own --exec-root (containerd socket, netns), --data-root, --pidfile and an empty
 #   --config-file so a host /etc/docker/daemon.json does not leak in; --mtu follows
 #   the default route's interface (1400 on some VMs, 1500 would stall TLS in RUN).
-# Verified in the second daemon, with the first one running: a BuildKit build with a
-# RUN step, `docker run -p 127.0.0.1:PORT:80` reached over loopback, a docker-compose
-# v1 project whose `sut` reaches another service by name, and `docker push` to a
-# registry started here.
+# Verified in the second daemon, with the first one running (20.10; again with 26.1.5 on
+# cgroup v1 beside another 26.1.5 daemon started here): a BuildKit build (`docker buildx
+# build`) with a RUN step reaching the outside and a tmpfs mount, a container with
+# --memory and --pids-limit (applied), `docker run -p 127.0.0.1:PORT:8080` reached over
+# loopback, a compose v2 project whose `sut` reaches another service by name, and
+# `docker push` to a registry started here.
 set -euo pipefail
 LOG_TAG=services
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 REPO_ROOT=$(repo_root)
 
-BASE_PACKAGES=(docker.io docker-registry docker-compose redis-server git busybox-static debootstrap
-  curl ca-certificates iptables iproute2)
+BASE_PACKAGES=(docker-registry redis-server git busybox-static debootstrap curl ca-certificates iptables iproute2)
+# The build engine: Debian 13's packages, also on Debian 12 (see the header).
+DOCKER_PACKAGES=(docker.io docker-cli docker-buildx docker-compose)
+DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+TRIXIE_SOURCES=/etc/apt/sources.list.d/drydock-trixie.sources
+TRIXIE_PIN=/etc/apt/preferences.d/drydock-trixie
 POSTGRES_PACKAGES=(postgresql)
 
 DATA_DIR=${DRYDOCK_SERVICES_DIR:-/var/lib/drydock}
@@ -112,8 +125,62 @@ parse_args() {
 # --- install --------------------------------------------------------------------
 
 install_packages() {
+  install_docker_engine
   ensure_packages "${BASE_PACKAGES[@]}"
   if [[ -n $WITH_POSTGRES || -n $POSTGRES_PORT ]]; then ensure_packages "${POSTGRES_PACKAGES[@]}"; fi
+}
+
+installed_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null; }
+
+# Docker Engine >= 25 with the buildx and compose v2 plugins: Debian's packages, or Docker's own.
+docker_engine_current() {
+  if package_installed docker-ce; then
+    dpkg --compare-versions "$(installed_version docker-ce)" ge 5:25 ||
+      die "docker-ce $(installed_version docker-ce) is older than 25: upgrade it (BuildKit before 0.12.5 is open to container escapes)"
+    package_installed docker-buildx-plugin && package_installed docker-compose-plugin ||
+      die "docker-ce is installed without docker-buildx-plugin and docker-compose-plugin: install them"
+    return 0
+  fi
+  local pkg
+  for pkg in "${DOCKER_PACKAGES[@]}"; do package_installed "$pkg" || return 1; done
+  dpkg --compare-versions "$(installed_version docker.io)" ge 25 &&
+    dpkg --compare-versions "$(installed_version docker-compose)" ge 2
+}
+
+# The trixie apt source and its pin: every trixie package at priority 1 (never chosen)
+# except DOCKER_PACKAGES at 990, so those four and nothing else come from trixie.
+trixie_sources() {
+  local suite
+  for suite in 'debian trixie' 'debian-security trixie-security'; do
+    printf 'Types: deb\nURIs: http://deb.debian.org/%s\nSuites: %s\nComponents: main\nSigned-By: %s\n\n' \
+      "${suite% *}" "${suite#* }" "$DEBIAN_KEYRING"
+  done
+}
+
+trixie_pin() {
+  local release
+  for release in trixie trixie-security; do
+    printf 'Package: *\nPin: release o=Debian,n=%s\nPin-Priority: 1\n\n' "$release"
+    printf 'Package: %s\nPin: release o=Debian,n=%s\nPin-Priority: 990\n\n' "${DOCKER_PACKAGES[*]}" "$release"
+  done
+}
+
+# Debian 13's Docker packages, also on Debian 12 (see the header); upgrades docker.io 20.10
+# and docker-compose 1.29 in place when an earlier run installed them.
+install_docker_engine() {
+  docker_engine_current && return 0
+  is_root || die "Docker Engine >= 25 is missing; run as root to install Debian 13's ${DOCKER_PACKAGES[*]}"
+  # Debian 12's debian-archive-keyring (2023.3+deb12u1 and later) holds trixie's keys.
+  gpg --show-keys "$DEBIAN_KEYRING" 2>/dev/null | grep -q '(13/trixie)' || ensure_packages debian-archive-keyring gpg
+  gpg --show-keys "$DEBIAN_KEYRING" 2>/dev/null | grep -q '(13/trixie)' ||
+    die "$DEBIAN_KEYRING has no Debian 13 (trixie) key: upgrade debian-archive-keyring"
+  { echo "# Written by Drydock's scripts/services.sh; pinned in $TRIXIE_PIN."; trixie_sources; } >"$TRIXIE_SOURCES"
+  { echo "# Written by Drydock's scripts/services.sh: from trixie only ${DOCKER_PACKAGES[*]}."; trixie_pin; } >"$TRIXIE_PIN"
+  log "installing Debian 13's ${DOCKER_PACKAGES[*]}"
+  local apt=(apt-get -o DPkg::Lock::Timeout=600 -y -q)
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" update
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install --no-install-recommends "${DOCKER_PACKAGES[@]}"
+  docker_engine_current || die "Docker Engine >= 25 did not install (see: apt-cache policy ${DOCKER_PACKAGES[*]})"
 }
 
 # --- health checks: "does something answer there?" -----------------------------
