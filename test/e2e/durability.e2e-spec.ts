@@ -40,7 +40,7 @@ describe('an accepted webhook is never lost', () => {
     expect((await getBuild(apiOnly.url, builds[0].id)).status).toBe('queued');
     await apiOnly.stop();
 
-    // Same database and Redis database; starting a stack empties that Redis database, as a Redis restart without persistence would.
+    // Same database, but a new stack has a Redis key prefix of its own: its queue starts empty, as after a Redis restart without persistence.
     const { DRYDOCK_DATA_DIR, DATABASE_URL, REDIS_URL } = apiOnly.env;
     const restarted = await startDrydock({ githubApiUrl: github.url, webhookSecret: SECRET, env: { DRYDOCK_DATA_DIR, DATABASE_URL, REDIS_URL } });
     stacks.push(restarted);

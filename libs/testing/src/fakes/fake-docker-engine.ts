@@ -5,6 +5,7 @@ import type {
   BuildScoped,
   ComposeTestOptions,
   DockerEngine,
+  EngineInfo,
   RunTestOptions,
 } from '@drydock/docker';
 
@@ -45,6 +46,8 @@ export class FakeDockerEngine implements DockerEngine {
   readonly registry = new Map<string, string>();
   /** Registry hosts that refuse every push. */
   readonly downRegistries = new Set<string>();
+  /** What `engineInfo` reports: a current engine unless a test says otherwise. */
+  info: EngineInfo = { engineVersion: '26.1.5', buildkitVersion: 'v0.13.2' };
   private readonly scripts = new Map<string, ImageScript>();
   private readonly images = new Map<string, string>();
   /** Builds with something left on the engine (an image built, a test run) until swept. */
@@ -54,6 +57,10 @@ export class FakeDockerEngine implements DockerEngine {
   script(dockerfile: string, script: ImageScript): this {
     this.scripts.set(dockerfile, script);
     return this;
+  }
+
+  async engineInfo(): Promise<EngineInfo> {
+    return { ...this.info };
   }
 
   async buildImage(options: BuildImageOptions): Promise<{ imageId: string }> {
@@ -70,21 +77,17 @@ export class FakeDockerEngine implements DockerEngine {
   }
 
   async runTestCommand(options: RunTestOptions): Promise<{ exitCode: number }> {
-    this.calls.push({ op: 'test', buildId: options.buildId, image: options.image, command: options.command });
-    const script = this.scriptOfImage(options.image);
-    this.leftovers.add(options.buildId);
-    await pause(script.testDelayMs, options.signal);
-    const exitCode = script.testExitCodes?.[options.command] ?? Number(/^exit (\d+)$/.exec(options.command)?.[1] ?? 0);
-    options.onLog(`(fake) ${options.command} exited with ${exitCode}`);
+    const { buildId, image, command } = options;
+    const exitCode = await this.runTest({ op: 'test', buildId, image, command }, options, (script) =>
+      script.testExitCodes?.[command] ?? Number(/^exit (\d+)$/.exec(command)?.[1] ?? 0),
+    );
+    options.onLog(`(fake) ${command} exited with ${exitCode}`);
     return { exitCode };
   }
 
   async runComposeTest(options: ComposeTestOptions): Promise<{ exitCode: number }> {
-    this.calls.push({ op: 'compose', buildId: options.buildId, image: options.image, composeFile: options.composeFile });
-    const script = this.scriptOfImage(options.image);
-    this.leftovers.add(options.buildId);
-    await pause(script.testDelayMs, options.signal);
-    return { exitCode: script.composeExitCode ?? 0 };
+    const { buildId, image, composeFile } = options;
+    return { exitCode: await this.runTest({ op: 'compose', buildId, image, composeFile }, options, (script) => script.composeExitCode ?? 0) };
   }
 
   async tagImage(source: string, target: string): Promise<void> {
@@ -135,6 +138,15 @@ export class FakeDockerEngine implements DockerEngine {
           return `remove ${c.buildId}`;
       }
     });
+  }
+
+  /** Records a test run in an image, waits as scripted, and tells its exit code. */
+  private async runTest(call: Extract<DockerCall, { op: 'test' | 'compose' }>, { signal }: BuildScoped, exitCodeOf: (script: ImageScript) => number): Promise<number> {
+    this.calls.push(call);
+    this.leftovers.add(call.buildId);
+    const script = this.scriptOfImage(call.image);
+    await pause(script.testDelayMs, signal);
+    return exitCodeOf(script);
   }
 
   private scriptOfImage(image: string): ImageScript {
