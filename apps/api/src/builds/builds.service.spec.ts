@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { BuildRequest } from '@drydock/core';
 import type { BuildQueue } from '@drydock/queue';
 import type { BuildStore } from '@drydock/store';
-import { createMemoryBuildStore, RecordingReporter, rejectionOf } from '@drydock/testing';
+import { createMemoryBuildStore, InMemoryBuildEvents, RecordingReporter, rejectionOf } from '@drydock/testing';
 import { BuildsService } from './builds.service.js';
 
 /** The queue as BuildsService uses it, recording what it was asked. */
@@ -33,13 +33,15 @@ describe('BuildsService', () => {
   let close: () => Promise<void>;
   let queue: RecordingQueue;
   let reporter: RecordingReporter;
+  let events: InMemoryBuildEvents;
   let service: BuildsService;
 
   beforeEach(async () => {
     ({ store, close } = await createMemoryBuildStore());
     queue = new RecordingQueue();
     reporter = new RecordingReporter();
-    service = new BuildsService(store, reporter, queue as unknown as BuildQueue);
+    events = new InMemoryBuildEvents();
+    service = new BuildsService(store, reporter, queue as unknown as BuildQueue, events);
   });
   afterEach(() => close());
 
@@ -65,6 +67,7 @@ describe('BuildsService', () => {
     expect(cancelled).toMatchObject({ status: 'cancelled', error: 'Cancelled' });
     expect(queue.calls).toEqual([`enqueue ${builds[0].id}`, `cancel ${builds[0].id}`, `withdraw ${builds[0].id}`]);
     expect(reporter.last()).toMatchObject({ state: 'error', description: 'Cancelled' });
+    expect(events.published).toEqual([{ type: 'build.finished', buildId: builds[0].id, status: 'cancelled' }]);
   });
 
   it('cancels a running build by telling its worker, which reports', async () => {
@@ -73,6 +76,7 @@ describe('BuildsService', () => {
     expect((await service.cancel(builds[0].id)).status).toBe('cancelled');
     expect(queue.calls.slice(1)).toEqual([`cancel ${builds[0].id}`]);
     expect(reporter.statesOf()).toEqual(['pending']);
+    expect(events.published).toEqual([]); // the worker announces the end once it has stopped
   });
 
   it('answers conflict for a finished build, also when it finishes while the cancel is on its way', async () => {
@@ -86,7 +90,7 @@ describe('BuildsService', () => {
         return store.transition(...args);
       },
     });
-    const raced = new BuildsService(racing, reporter, queue as unknown as BuildQueue);
+    const raced = new BuildsService(racing, reporter, queue as unknown as BuildQueue, events);
     const err = await rejectionOf(raced.cancel(id));
     expect(err.code).toBe('conflict');
     expect(err.message).toBe(`build ${id} has already finished (success)`);

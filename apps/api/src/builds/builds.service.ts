@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DrydockError, isFinal, nowIso, type Build, type BuildRequest } from '@drydock/core';
+import { BUILD_EVENTS, type BuildEvents } from '@drydock/events';
 import { BUILD_REPORTER, type BuildReporter } from '@drydock/github';
 import { BuildQueue } from '@drydock/queue';
 import { BUILD_STORE, type BuildListQuery, type BuildPage, type BuildStore } from '@drydock/store';
@@ -18,6 +19,7 @@ export class BuildsService {
     @Inject(BUILD_STORE) private readonly store: BuildStore,
     @Inject(BUILD_REPORTER) private readonly reporter: BuildReporter,
     private readonly queue: BuildQueue,
+    @Inject(BUILD_EVENTS) private readonly events: BuildEvents,
   ) {}
 
   /** Stores and queues builds; a delivery seen before returns its earlier builds and queues nothing. */
@@ -72,8 +74,10 @@ export class BuildsService {
     // A worker may have taken the job since we read the build: it hears this and stops.
     await this.queue.requestCancel(id);
     if (build.status === 'queued') {
+      // No worker will finish or report a build it never started.
       await this.queue.withdraw(id);
-      await this.reportQuietly(cancelled, 'error', 'Cancelled'); // no worker will report a build it never started
+      await this.events.publish({ type: 'build.finished', buildId: id, status: 'cancelled' });
+      await this.reportQuietly(cancelled, 'error', 'Cancelled');
     }
     return cancelled;
   }
