@@ -13,6 +13,7 @@ async function bootstrap(): Promise<void> {
 
   const app = await NestFactory.createApplicationContext(RootModule, { bufferLogs: true });
   app.enableShutdownHooks();
+  app.flushLogs(); // what start-up logged (the engine check's warning among it)
   new Logger('Drydock').log(`worker running ${config.concurrency} build(s) at once`);
 }
 

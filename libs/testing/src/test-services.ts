@@ -13,7 +13,7 @@ export interface TestServices {
   redisUrl: string;
   /** The test Docker engine, `unix:///run/drydock-test/docker.sock`; it has `busybox:latest`. */
   dockerHost: string;
-  /** The docker client that speaks BuildKit (`/usr/bin/docker`). */
+  /** The docker client with the buildx and compose v2 plugins (`/usr/bin/docker`). */
   dockerCli: string;
   /** `localhost:15000`: push and pull over plain HTTP. */
   registry: string;

@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BuildScoped, DockerEngine } from '@drydock/docker';
+import { checkEngine, type BuildScoped, type DockerEngine } from '@drydock/docker';
 import { rejectionOf } from '../rejection.js';
 
 /** The kinds of image the contract builds; a subject makes each mean the same on its engine. */
@@ -53,6 +53,12 @@ export function describeDockerEngineContract(name: string, open: () => Promise<D
       await subject?.engine.removeBuildResources(buildId);
       await subject?.close?.();
       await rm(contextDir, { recursive: true, force: true });
+    });
+
+    it('reports an engine a worker may build on', async () => {
+      const info = await subject.engine.engineInfo();
+      expect(info.engineVersion).not.toBe('');
+      expect(checkEngine(info, false)).toBeNull();
     });
 
     it('builds an image and runs test commands in it, resolving with their exit codes', async () => {
