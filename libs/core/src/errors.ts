@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'push_failed' // the registry refused or is down
   | 'cancelled'
   | 'conflict' // the request does not fit the build's state (e.g. cancelling a finished build)
+  | 'unprocessable' // the request is well-formed but names something that does not fit (a sha not on its ref)
   | 'timeout'
   | 'not_found'
   | 'invalid_request'

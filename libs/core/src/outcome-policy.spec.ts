@@ -16,6 +16,7 @@ describe('viewOf: the one outcome policy', () => {
     ['not_found', 'error', 'error', 'skipped', 'error'],
     ['invalid_request', 'error', 'error', 'skipped', 'error'],
     ['conflict', 'error', 'error', 'skipped', 'error'],
+    ['unprocessable', 'error', 'error', 'skipped', 'error'],
     ['cancelled', 'cancelled', 'cancelled', 'cancelled', 'error'],
   ];
 

@@ -55,6 +55,7 @@ export function viewOf({ code, message }: Outcome): OutcomeView {
     case 'not_found':
     case 'invalid_request':
     case 'conflict':
+    case 'unprocessable':
       return failed('error');
     default:
       return assertUnreachable(code);

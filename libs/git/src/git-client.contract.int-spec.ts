@@ -7,6 +7,7 @@ import { SimpleGitClient } from './simple-git-client.js';
 describeGitClientContract('SimpleGitClient over git HTTP', async () => {
   const server = await startGitHttpServer();
   const repo = await createTempRepo(server, 'acme/widget', { files: CONTRACT_FILES });
+  const offMainSha = await repo.commit({ 'other.txt': 'x\n' }, { branch: 'other', message: 'off main' });
   const tipSha = await repo.commit(CONTRACT_NEXT_FILES, { message: 'second' });
   const dataDir = await mkdtemp(path.join(tmpdir(), 'drydock-git-contract-data-'));
   return {
@@ -14,6 +15,7 @@ describeGitClientContract('SimpleGitClient over git HTTP', async () => {
     cloneUrl: repo.cloneUrl,
     firstSha: repo.sha,
     tipSha,
+    offMainSha,
     missingUrl: `${server.url}/acme/gone.git`,
     close: async () => {
       await repo.dispose();

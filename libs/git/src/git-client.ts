@@ -7,13 +7,20 @@
  * are serialised on its mirror. Failures reject with `DrydockError('clone_failed')`
  * naming the URL (credentials stripped) and git's message; abort rejects with
  * `DrydockError('cancelled')`. `removeCheckout` is idempotent.
+ *
+ * `resolveCommit` writes no work tree: it fetches the ref into the mirror and resolves with
+ * its tip, or, when `sha` is given, with that commit's full sha once it is known to be
+ * reachable from the ref; a sha that is not rejects with `DrydockError('unprocessable')`.
  */
 export interface GitClient {
   checkout(options: CheckoutOptions): Promise<{ sha: string }>;
+  resolveCommit(options: ResolveCommitOptions): Promise<{ sha: string }>;
   removeCheckout(destDir: string): Promise<void>;
 }
 
 export const GIT_CLIENT = Symbol('GitClient');
+
+export type ResolveCommitOptions = Omit<CheckoutOptions, 'destDir' | 'onLog'>;
 
 export interface CheckoutOptions {
   cloneUrl: string;

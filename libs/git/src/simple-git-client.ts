@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { GitPluginError, simpleGit, type SimpleGit } from 'simple-git';
 import { DrydockError, messageOf } from '@drydock/core';
 import type { AppConfig } from '@drydock/config';
-import type { CheckoutOptions, GitClient } from './git-client.js';
+import type { CheckoutOptions, GitClient, ResolveCommitOptions } from './git-client.js';
 import { withMirrorLock } from './mirror-lock.js';
 import { displayUrl, mayReceiveToken, mirrorDirFor, parseCloneUrl } from './repo-url.js';
 
@@ -34,6 +34,42 @@ export class SimpleGitClient implements GitClient {
   }
 
   async checkout(o: CheckoutOptions): Promise<{ sha: string }> {
+    return this.withMirror(o, async ({ git, mirror, redact }) => {
+      const sha = await this.fetchCommit(git, mirror, o);
+      await rm(o.destDir, { recursive: true, force: true });
+      await mkdir(path.dirname(o.destDir), { recursive: true });
+      await git.raw(['clone', '--quiet', '--shared', '--no-checkout', mirror, o.destDir]);
+      await this.git(o.destDir, o, redact).raw(['checkout', '--quiet', '--detach', sha]);
+      o.onLog(`checked out ${sha}`);
+      return { sha };
+    });
+  }
+
+  async resolveCommit(options: ResolveCommitOptions): Promise<{ sha: string }> {
+    const o = { ...options, onLog: () => undefined };
+    return this.withMirror(o, async ({ git, mirror, shown }) => {
+      const tip = await this.fetchCommit(git, mirror, { ...o, sha: null });
+      if (o.sha === null) return { sha: tip };
+      const sha = await this.fetchCommit(git, mirror, o);
+      // `--is-ancestor` answers by exit code alone, which simple-git does not surface: compare the merge base.
+      const onRef = (await git.raw(['merge-base', sha, tip]).catch(() => '')).trim() === sha;
+      if (!onRef) throw new DrydockError('unprocessable', `commit ${o.sha} is not on ${o.ref} of ${shown}`);
+      return { sha };
+    });
+  }
+
+  async removeCheckout(destDir: string): Promise<void> {
+    await rm(destDir, { recursive: true, force: true });
+  }
+
+  /**
+   * Runs `work` on the repository's mirror, alone (the mirror lock), with git set up for the
+   * clone URL (a token only for the GitHub host); git's failures become `clone_failed`.
+   */
+  private async withMirror<T>(
+    o: Omit<CheckoutOptions, 'destDir'>,
+    work: (mirror: { git: SimpleGit; mirror: string; shown: string; redact: (text: string) => string }) => Promise<T>,
+  ): Promise<T> {
     const shown = displayUrl(o.cloneUrl);
     if (o.signal.aborted) throw new DrydockError('cancelled', 'cancelled');
     if (!parseCloneUrl(o.cloneUrl)) throw new DrydockError('clone_failed', `unsupported clone URL: ${shown}`);
@@ -42,29 +78,18 @@ export class SimpleGitClient implements GitClient {
     const redact = (text: string) => (token ? text.split(token).join('***') : text).split(o.cloneUrl).join(shown);
     const mirror = mirrorDirFor(this.options.dataDir, o.cloneUrl);
     try {
-      const sha = await withMirrorLock(mirror, o.signal, async () => {
+      return await withMirrorLock(mirror, o.signal, async () => {
         await mkdir(mirror, { recursive: true });
-        const git = this.git(mirror, o, redact, token);
-        const sha = await this.fetchCommit(git, mirror, o, shown);
-        await rm(o.destDir, { recursive: true, force: true });
-        await mkdir(path.dirname(o.destDir), { recursive: true });
-        await git.raw(['clone', '--quiet', '--shared', '--no-checkout', mirror, o.destDir]);
-        return sha;
+        return work({ git: this.git(mirror, o, redact, token), mirror, shown, redact });
       });
-      await this.git(o.destDir, o, redact).raw(['checkout', '--quiet', '--detach', sha]);
-      o.onLog(`checked out ${sha}`);
-      return { sha };
     } catch (err) {
       throw cloneError(err, o.signal, shown, redact, token !== undefined);
     }
   }
 
-  async removeCheckout(destDir: string): Promise<void> {
-    await rm(destDir, { recursive: true, force: true });
-  }
-
   /** Brings the mirror up to date and resolves the commit to build. */
-  private async fetchCommit(git: SimpleGit, mirror: string, o: CheckoutOptions, shown: string): Promise<string> {
+  private async fetchCommit(git: SimpleGit, mirror: string, o: Omit<CheckoutOptions, 'destDir'>): Promise<string> {
+    const shown = displayUrl(o.cloneUrl);
     if (!existsSync(path.join(mirror, 'HEAD'))) {
       o.onLog(`creating a mirror of ${shown}`);
       await git.raw(['init', '--quiet', '--bare']);
@@ -91,7 +116,7 @@ export class SimpleGitClient implements GitClient {
   }
 
   /** A simple-git for one directory: cancellable, its stderr streamed to the log, a token only as an HTTP header. */
-  private git(baseDir: string, o: CheckoutOptions, redact: (text: string) => string, token?: string): SimpleGit {
+  private git(baseDir: string, o: Omit<CheckoutOptions, 'destDir'>, redact: (text: string) => string, token?: string): SimpleGit {
     const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0' };
     for (const key of INHERITED_ENV) if (process.env[key] !== undefined) env[key] = process.env[key];
     if (token) {

@@ -32,6 +32,8 @@ export function httpStatusFor(code: ErrorCode): number {
       return 400;
     case 'not_found':
       return 404;
+    case 'unprocessable':
+      return 422;
     case 'cancelled':
     case 'conflict':
       return 409;

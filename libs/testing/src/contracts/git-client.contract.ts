@@ -17,6 +17,8 @@ export interface GitClientSubject {
   firstSha: string;
   /** The tip of `refs/heads/main` (CONTRACT_NEXT_FILES). */
   tipSha: string;
+  /** A commit of the repository on another branch, not reachable from `main`. */
+  offMainSha: string;
   /** A clone URL where no repository is. */
   missingUrl: string;
   close(): Promise<void>;
@@ -69,6 +71,13 @@ export function describeGitClientContract(name: string, open: () => Promise<GitC
       const controller = new AbortController();
       controller.abort();
       expect((await rejectionOf(checkout({ signal: controller.signal }))).code).toBe('cancelled');
+    });
+
+    it('resolves a ref to its tip, and a sha only when it is reachable from the ref', async () => {
+      const resolve = (sha: string | null) => subject.client.resolveCommit({ cloneUrl: subject.cloneUrl, ref: 'refs/heads/main', sha, signal: new AbortController().signal });
+      await expect(resolve(null)).resolves.toEqual({ sha: subject.tipSha });
+      await expect(resolve(subject.firstSha)).resolves.toEqual({ sha: subject.firstSha });
+      expect((await rejectionOf(resolve(subject.offMainSha))).code).toBe('unprocessable');
     });
 
     it('removes a checkout idempotently', async () => {

@@ -6,5 +6,6 @@ describeGitClientContract('FakeGitClient', async () => {
   const cloneUrl = 'https://github.com/acme/widget.git';
   const firstSha = client.commit(cloneUrl, 'refs/heads/main', CONTRACT_FILES);
   const tipSha = client.commit(cloneUrl, 'refs/heads/main', CONTRACT_NEXT_FILES);
-  return { client, cloneUrl, firstSha, tipSha, missingUrl: 'https://github.com/acme/gone.git', close: async () => undefined };
+  const offMainSha = client.commit(cloneUrl, 'refs/heads/other', { 'other.txt': 'x\n' });
+  return { client, cloneUrl, firstSha, tipSha, offMainSha, missingUrl: 'https://github.com/acme/gone.git', close: async () => undefined };
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DrydockError, withoutCredentials } from '@drydock/core';
-import type { CheckoutOptions, GitClient } from '@drydock/git';
+import type { CheckoutOptions, GitClient, ResolveCommitOptions } from '@drydock/git';
 
 interface FakeCommit {
   sha: string;
@@ -19,6 +19,8 @@ export class FakeGitClient implements GitClient {
   /** Every checkout asked for, without its signal and log sink. */
   readonly checkouts: Array<Omit<CheckoutOptions, 'signal' | 'onLog'>> = [];
   private readonly repos = new Map<string, Map<string, FakeCommit>>();
+  /** Per clone URL and ref, every commit the ref pointed at: what is reachable from it. */
+  private readonly history = new Map<string, string[]>();
   private readonly commits = new Map<string, FakeCommit>();
 
   /** Points `ref` (a full ref like `refs/heads/main`) of `cloneUrl` at a new commit of `files`; returns its sha. */
@@ -29,6 +31,7 @@ export class FakeGitClient implements GitClient {
     const refs = this.repos.get(cloneUrl) ?? new Map<string, FakeCommit>();
     refs.set(ref, commit);
     this.repos.set(cloneUrl, refs);
+    this.history.set(`${cloneUrl} ${ref}`, [...(this.history.get(`${cloneUrl} ${ref}`) ?? []), sha]);
     return sha;
   }
 
@@ -50,6 +53,18 @@ export class FakeGitClient implements GitClient {
     }
     await mkdir(options.destDir, { recursive: true });
     return { sha: commit.sha };
+  }
+
+  async resolveCommit({ signal, ...options }: ResolveCommitOptions): Promise<{ sha: string }> {
+    if (signal.aborted) throw new DrydockError('cancelled', 'cancelled');
+    const url = withoutCredentials(options.cloneUrl);
+    const ref = options.ref.startsWith('refs/') ? options.ref : `refs/heads/${options.ref}`;
+    const tip = this.repos.get(options.cloneUrl)?.get(ref);
+    if (!tip) throw new DrydockError('clone_failed', `git fetch ${url} failed: ${options.ref} not found`);
+    if (!options.sha) return { sha: tip.sha };
+    const reachable = (this.history.get(`${options.cloneUrl} ${ref}`) ?? []).find((sha) => sha.startsWith(options.sha ?? ''));
+    if (!reachable) throw new DrydockError('unprocessable', `commit ${options.sha} is not on ${options.ref} of ${url}`);
+    return { sha: reachable };
   }
 
   async removeCheckout(destDir: string): Promise<void> {
