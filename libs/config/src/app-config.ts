@@ -34,6 +34,8 @@ const envSchema = z.object({
   DRYDOCK_DATA_DIR: z.string().default('./data'),
   DRYDOCK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   DRYDOCK_LOG_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+  DRYDOCK_MAX_CHECKOUT_MB: z.coerce.number().int().min(1).default(2048),
+  DRYDOCK_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
   GITHUB_WEBHOOK_SECRET: optionalText,
   GITHUB_API_URL: z.string().url().default('https://api.github.com'),
   GITHUB_TOKEN: optionalText,
@@ -60,6 +62,10 @@ export interface AppConfig {
   dataDir: string;
   concurrency: number;
   logMaxBytes: number;
+  /** A checkout whose files add up to more than this many MiB fails the build (`DRYDOCK_MAX_CHECKOUT_MB`). */
+  maxCheckoutMb: number;
+  /** Mirrors of repositories not built, and logs and deliveries older than this many days are pruned (`DRYDOCK_RETENTION_DAYS`). */
+  retentionDays: number;
   github: { apiUrl: string; webhookSecret?: string; token?: string; appId?: string; appPrivateKey?: string };
   /** Values masked as *** in build logs. */
   secrets: string[];
@@ -101,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir,
     concurrency: e.DRYDOCK_CONCURRENCY,
     logMaxBytes: e.DRYDOCK_LOG_MAX_BYTES,
+    maxCheckoutMb: e.DRYDOCK_MAX_CHECKOUT_MB,
+    retentionDays: e.DRYDOCK_RETENTION_DAYS,
     github,
     secrets: [e.DRYDOCK_REGISTRY_PASSWORD, e.GITHUB_TOKEN, e.GITHUB_WEBHOOK_SECRET, e.DRYDOCK_API_TOKEN].filter(
       (s): s is string => s !== undefined && s.length >= 4,
