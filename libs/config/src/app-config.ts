@@ -11,6 +11,9 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
+/** `host/owner/name` with globs: no scheme, no whitespace, at least three segments. */
+const ALLOWED_REPO_GLOB = /^(?!.*:\/\/)[^\s/]+(\/[^\s/]+){2,}$/;
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
@@ -31,6 +34,11 @@ const envSchema = z.object({
   DRYDOCK_PUBLIC_URL: optionalText,
   DRYDOCK_API_TOKEN: optionalText,
   DRYDOCK_READ_TOKEN_REQUIRED: z.enum(['true', 'false', '1', '0']).default('false'),
+  DRYDOCK_ALLOWED_REPOS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((glob) => glob.trim()).filter((glob) => glob !== ''))
+    .pipe(z.array(z.string().regex(ALLOWED_REPO_GLOB, 'each must be a glob over host/owner/name, e.g. github.com/acme/*'))),
   DRYDOCK_DATA_DIR: z.string().default('./data'),
   DRYDOCK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   DRYDOCK_LOG_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
@@ -59,6 +67,8 @@ export interface AppConfig {
   apiToken: string | undefined;
   /** When true, reads need the API token too. */
   readsNeedToken: boolean;
+  /** Globs over `host/owner/name` that `POST /api/builds` may clone besides repositories known from signed webhooks (`DRYDOCK_ALLOWED_REPOS`). */
+  allowedRepos: string[];
   dataDir: string;
   concurrency: number;
   logMaxBytes: number;
@@ -67,7 +77,7 @@ export interface AppConfig {
   /** Mirrors of repositories not built, and logs and deliveries older than this many days are pruned (`DRYDOCK_RETENTION_DAYS`). */
   retentionDays: number;
   github: { apiUrl: string; webhookSecret?: string; token?: string; appId?: string; appPrivateKey?: string };
-  /** Values masked as *** in build logs. */
+  /** Values masked as *** in build logs, build errors, status descriptions and API answers. */
   secrets: string[];
 }
 
@@ -104,16 +114,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrl: (e.DRYDOCK_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     apiToken: e.DRYDOCK_API_TOKEN,
     readsNeedToken: e.DRYDOCK_READ_TOKEN_REQUIRED === 'true' || e.DRYDOCK_READ_TOKEN_REQUIRED === '1',
+    allowedRepos: e.DRYDOCK_ALLOWED_REPOS,
     dataDir,
     concurrency: e.DRYDOCK_CONCURRENCY,
     logMaxBytes: e.DRYDOCK_LOG_MAX_BYTES,
     maxCheckoutMb: e.DRYDOCK_MAX_CHECKOUT_MB,
     retentionDays: e.DRYDOCK_RETENTION_DAYS,
     github,
-    secrets: [e.DRYDOCK_REGISTRY_PASSWORD, e.GITHUB_TOKEN, e.GITHUB_WEBHOOK_SECRET, e.DRYDOCK_API_TOKEN].filter(
-      (s): s is string => s !== undefined && s.length >= 4,
-    ),
+    secrets: secretList([
+      e.DRYDOCK_REGISTRY_PASSWORD,
+      e.GITHUB_TOKEN,
+      e.GITHUB_WEBHOOK_SECRET,
+      e.DRYDOCK_API_TOKEN,
+      e.GITHUB_APP_PRIVATE_KEY,
+      ...urlPasswords(e.DATABASE_URL),
+      ...urlPasswords(e.REDIS_URL),
+    ]),
   };
+}
+
+/** The values worth masking: set, and long enough not to mask ordinary words. */
+export function secretList(values: ReadonlyArray<string | undefined>): string[] {
+  return [...new Set(values.filter((s): s is string => s !== undefined && s.length >= 4))];
+}
+
+/** The password of a `scheme://user:password@host/…` URL, as written and decoded. */
+function urlPasswords(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const password = new URL(url).password;
+    return password ? [password, decodeURIComponent(password)] : [];
+  } catch {
+    return [];
+  }
 }
 
 /** `GITHUB_TOKEN_FILE=/run/secrets/t` sets GITHUB_TOKEN from that file. */
