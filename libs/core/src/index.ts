@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './outcome-policy.js';
 export * from './repo-name.js';
 export * from './urls.js';
+export * from './secret-mask.js';
