@@ -3,13 +3,14 @@ import { Logger, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
-import { ConfigModule, loadConfig } from '@drydock/config';
+import { ConfigModule, describeApiTokenOrigin, loadConfig, withApiToken } from '@drydock/config';
 import { WorkerModule } from '../../worker/src/worker.module.js';
 import { ApiModule } from './api.module.js';
+import { apiDocsTokenMiddleware } from './http/api-token.guard.js';
 
 /** `node main.js` serves the API; `--with-worker` also runs builds in the same process (`npm start`). */
 async function bootstrap(): Promise<void> {
-  const config = loadConfig();
+  const { config, origin } = withApiToken(loadConfig());
   const withWorker = process.argv.includes('--with-worker');
   const roles: Array<Type | DynamicModule> = [ApiModule, ...(withWorker ? [WorkerModule] : [])];
 
@@ -20,11 +21,13 @@ async function bootstrap(): Promise<void> {
   // Webhook signatures are computed over the exact bytes GitHub sent.
   app.use('/webhooks', express.raw({ type: () => true, limit: '25mb' }));
   app.use(express.json({ limit: '1mb' }));
+  app.use(apiDocsTokenMiddleware(config));
   SwaggerModule.setup('api/docs', app, () =>
     SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('Drydock').setDescription('Build history and control').addBearerAuth().build()),
   );
   app.enableShutdownHooks();
   await app.listen(config.port);
+  new Logger('Drydock').log(describeApiTokenOrigin(origin));
   new Logger('Drydock').log(`API listening on :${config.port}${withWorker ? ' with a worker' : ''}`);
 }
 

@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigModule, loadConfig } from '@drydock/config';
+import { ConfigModule, describeApiTokenOrigin, loadConfig, withApiToken } from '@drydock/config';
 import { WorkerModule } from './worker.module.js';
 
 /** A worker process: no HTTP, just queue jobs -> builds (`npm run start:worker`). */
 async function bootstrap(): Promise<void> {
-  const config = loadConfig();
+  // The worker masks the API token too, so it reads (or makes) the same one as the API.
+  const { config, origin } = withApiToken(loadConfig());
 
   @Module({ imports: [ConfigModule.forRoot(config), WorkerModule] })
   class RootModule {}
@@ -14,6 +15,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.createApplicationContext(RootModule, { bufferLogs: true });
   app.enableShutdownHooks();
   app.flushLogs(); // what start-up logged (the engine check's warning among it)
+  new Logger('Drydock').log(describeApiTokenOrigin(origin));
   new Logger('Drydock').log(`worker running ${config.concurrency} build(s) at once`);
 }
 
