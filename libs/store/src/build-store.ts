@@ -18,9 +18,19 @@ export interface BuildStore {
   readLog(id: number): Promise<string | undefined>;
   /** Builds stored but not finished: the worker re-queues them after a crash. */
   listUnfinished(): Promise<Build[]>;
+  /**
+   * How `repo` (owner/name) is cloned, as its latest signed webhook (a push, tag or pull_request
+   * build) told; manual builds and rebuilds never count. Undefined for a repository no webhook named.
+   */
+  knownRepository(repo: string): Promise<KnownRepository | undefined>;
 }
 
 export const BUILD_STORE = Symbol('BuildStore');
+
+export interface KnownRepository {
+  cloneUrl: string;
+  defaultBranch: string | null;
+}
 
 export type BuildPatch = Partial<
   Pick<Build, 'status' | 'sha' | 'steps' | 'images' | 'startedAt' | 'finishedAt' | 'error'>

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
-import { DrydockError, nowIso, type Build, type BuildRequest, type BuildStatus } from '@drydock/core';
+import { DrydockError, nowIso, type Build, type BuildEvent, type BuildRequest, type BuildStatus } from '@drydock/core';
 import { newBuildRow, patchRow, toBuild } from './build-row.js';
-import type { BuildListQuery, BuildPage, BuildPatch, BuildStore } from './build-store.js';
+import type { BuildListQuery, BuildPage, BuildPatch, BuildStore, KnownRepository } from './build-store.js';
 import { isUniqueViolation } from './database.js';
 import { encodeCursor, listQuery, pageSize } from './list-query.js';
 import type { StoreTables } from './schema.js';
@@ -98,6 +98,18 @@ export class KyselyBuildStore implements BuildStore {
     return rows.map(toBuild);
   }
 
+  async knownRepository(repo: string): Promise<KnownRepository | undefined> {
+    const row = await this.db
+      .selectFrom('builds')
+      .select(['clone_url', 'default_branch'])
+      .where('repo', '=', repo)
+      .where('event', 'in', WEBHOOK_EVENTS)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && { cloneUrl: row.clone_url, defaultBranch: row.default_branch };
+  }
+
   private async buildsOfDelivery(deliveryId: string): Promise<Build[]> {
     const delivery = await this.db
       .selectFrom('deliveries')
@@ -110,6 +122,9 @@ export class KyselyBuildStore implements BuildStore {
     return rows.map(toBuild);
   }
 }
+
+/** Events only a signed webhook makes. */
+const WEBHOOK_EVENTS: BuildEvent[] = ['push', 'tag', 'pull_request'];
 
 async function insertBuilds(trx: Transaction<StoreTables>, requests: BuildRequest[]): Promise<Build[]> {
   if (requests.length === 0) return [];

@@ -148,6 +148,17 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
     expect(seen).toEqual(expected);
   });
 
+  it('knows a repository\'s clone URL from its latest webhook build, never from manual builds or rebuilds', async () => {
+    const repo = freshRepo();
+    expect(await store.knownRepository(repo)).toBeUndefined();
+    await store.createBuilds([buildRequestFor(repo, { event: 'manual', cloneUrl: 'https://elsewhere.example/x.git' })]);
+    expect(await store.knownRepository(repo)).toBeUndefined();
+    await store.createBuilds([buildRequestFor(repo, { cloneUrl: 'https://github.com/old/name.git' })]);
+    await store.createBuilds([buildRequestFor(repo, { ref: 'refs/tags/v1', event: 'tag', defaultBranch: 'trunk' })]);
+    await store.createBuilds([buildRequestFor(repo, { event: 'rebuild', cloneUrl: 'https://elsewhere.example/y.git' })]);
+    expect(await store.knownRepository(repo)).toEqual({ cloneUrl: `https://github.com/${repo}.git`, defaultBranch: 'trunk' });
+  });
+
   it('rejects a malformed cursor as invalid_request', async () => {
     const attempt = store.list({ limit: 10, cursor: 'not a cursor' });
     await expect(attempt).rejects.toBeInstanceOf(DrydockError);
