@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CONTRACT_FILES, CONTRACT_NEXT_FILES, createTempRepo, describeGitClientContract, startGitHttpServer } from '@drydock/testing';
+import { CONTRACT_CHECKOUT_LIMIT, CONTRACT_FILES, CONTRACT_NEXT_FILES, createTempRepo, describeGitClientContract, startGitHttpServer } from '@drydock/testing';
 import { SimpleGitClient } from './simple-git-client.js';
 
 describeGitClientContract('SimpleGitClient over git HTTP', async () => {
@@ -12,6 +12,7 @@ describeGitClientContract('SimpleGitClient over git HTTP', async () => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'drydock-git-contract-data-'));
   return {
     client: new SimpleGitClient({ dataDir, githubApiUrl: 'https://api.github.com' }),
+    limitedClient: new SimpleGitClient({ dataDir, githubApiUrl: 'https://api.github.com', maxCheckoutBytes: CONTRACT_CHECKOUT_LIMIT }),
     cloneUrl: repo.cloneUrl,
     firstSha: repo.sha,
     tipSha,

@@ -8,6 +8,13 @@
  * naming the URL (credentials stripped) and git's message; abort rejects with
  * `DrydockError('cancelled')`. `removeCheckout` is idempotent.
  *
+ * Bounded: a commit whose files add up to more than the adapter's checkout limit
+ * (`DRYDOCK_MAX_CHECKOUT_MB`) rejects with `clone_failed` naming its size and the limit, before
+ * its work tree is written; a fetch that stalls (too slow for too long) rejects with
+ * `clone_failed` instead of hanging. Credentials (the token, or a user and password written in
+ * the clone URL) go only over HTTPS, as a header: never over plain `http://`, never on a
+ * command line, never into the mirror's files.
+ *
  * `resolveCommit` writes no work tree: it fetches the ref into the mirror and resolves with
  * its tip, or, when `sha` is given, with that commit's full sha once it is known to be
  * reachable from the ref; a sha that is not rejects with `DrydockError('unprocessable')`.
@@ -27,7 +34,7 @@ export interface CheckoutOptions {
   /** `refs/heads/x`, `refs/tags/x`, `refs/pull/N/head` or a plain branch name. */
   ref: string;
   sha: string | null;
-  /** Sent as HTTP auth only when the clone URL's host is the GitHub host. */
+  /** Sent as HTTP auth only over HTTPS, and only when the clone URL's host is the GitHub host. */
   token?: string;
   destDir: string;
   signal: AbortSignal;

@@ -17,7 +17,9 @@ describe('mayReceiveToken', () => {
     ['https://ghe.corp/acme/widget.git', 'https://ghe.corp/api/v3', true],
     ['https://ghe.corp:8443/acme/widget.git', 'https://ghe.corp/api/v3', false],
     ['https://github.com/acme/widget.git', 'https://ghe.corp/api/v3', false],
-    ['http://127.0.0.1:8080/acme/widget.git', 'http://127.0.0.1:8080/api/v3', true],
+    ['http://127.0.0.1:8080/acme/widget.git', 'http://127.0.0.1:8080/api/v3', false], // never over plain HTTP, even to the GitHub host
+    ['http://ghe.corp:443/acme/widget.git', 'https://ghe.corp/api/v3', false],
+    ['https://127.0.0.1:8443/acme/widget.git', 'https://127.0.0.1:8443/api/v3', true],
     ['http://127.0.0.1:8081/acme/widget.git', 'http://127.0.0.1:8080/api/v3', false],
     ['not a url', github, false],
   ])('%s with API %s -> %s', (cloneUrl, apiUrl, expected) => {

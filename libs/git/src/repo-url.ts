@@ -52,7 +52,7 @@ export function githubGitHost(githubApiUrl: string): string {
   return `${api.hostname}:${effectivePort(api)}`;
 }
 
-/** A token is sent only over HTTP(S) to the GitHub host of `githubApiUrl`, same host and same port. */
+/** A token is sent only over HTTPS to the GitHub host of `githubApiUrl`, same host and same port; never over plain `http://`. */
 export function mayReceiveToken(cloneUrl: string, githubApiUrl: string): boolean {
   let url: URL;
   try {
@@ -60,7 +60,7 @@ export function mayReceiveToken(cloneUrl: string, githubApiUrl: string): boolean
   } catch {
     return false;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
+  if (url.protocol !== 'https:') return false;
   return `${url.hostname}:${effectivePort(url)}` === githubGitHost(githubApiUrl);
 }
 

@@ -139,33 +139,47 @@ describe('SimpleGitClient', () => {
     expect(err.message).not.toContain('hunter22');
   });
 
-  it('sends the token to the GitHub host only, as a header that is never stored', async () => {
+  it('never sends the token over plain HTTP, not even to the GitHub host, nor credentials written in the URL', async () => {
     const token = 'ghs_spec_token_123';
     const privateServer = await startGitHttpServer({ requireToken: token });
     const privateRepo = await createTempRepo(privateServer, 'acme/private');
     try {
       const onGithubHost = new SimpleGitClient({ dataDir, githubApiUrl: `${privateServer.url}/api/v3` });
-      const { sha } = await checkout({ cloneUrl: privateRepo.cloneUrl, token }, onGithubHost);
-      expect(sha).toBe(privateRepo.sha);
+      const withToken = await rejectionOf(checkout({ cloneUrl: privateRepo.cloneUrl, token }, onGithubHost));
+      expect(withToken.code).toBe('clone_failed');
+      expect(withToken.message).toContain('no credentials are sent');
+      const inUrl = privateRepo.cloneUrl.replace('://', `://x-access-token:${token}@`);
+      const withCredentials = await rejectionOf(checkout({ cloneUrl: inUrl }, onGithubHost));
+      expect(withCredentials.code).toBe('clone_failed');
+      expect(withCredentials.message).not.toContain(token);
+
+      expect(privateServer.requests.length).toBeGreaterThan(0);
+      expect(privateServer.requests.every((r) => r.authorization === undefined)).toBe(true);
       const mirror = mirrorDirFor(dataDir, privateRepo.cloneUrl);
-      const encoded = Buffer.from(`x-access-token:${token}`).toString('base64');
       for (const file of ['config', 'FETCH_HEAD']) {
         const text = existsSync(path.join(mirror, file)) ? readFileSync(path.join(mirror, file), 'utf8') : '';
         expect(text).not.toContain(token);
-        expect(text).not.toContain(encoded);
       }
       expect(logs.join('\n')).not.toContain(token);
-
-      const seen = privateServer.requests.length;
-      const elsewhere = new SimpleGitClient({ dataDir, githubApiUrl: 'https://api.github.com' });
-      const err = await rejectionOf(checkout({ cloneUrl: privateRepo.cloneUrl, token }, elsewhere));
-      expect(err.code).toBe('clone_failed');
-      const later = privateServer.requests.slice(seen);
-      expect(later.length).toBeGreaterThan(0);
-      expect(later.every((r) => r.authorization === undefined)).toBe(true);
     } finally {
       await privateRepo.dispose();
       await privateServer.close();
+    }
+  });
+
+  it('refuses a commit larger than DRYDOCK_MAX_CHECKOUT_MB before writing it, naming the size and the limit', async () => {
+    const big = await createTempRepo(server, 'acme/big', { files: { 'blob.bin': 'x'.repeat(3 * 1024 * 1024), 'small.txt': 'hi\n' } });
+    try {
+      const capped = new SimpleGitClient({ dataDir, githubApiUrl: 'https://api.github.com', maxCheckoutBytes: 2 * 1024 * 1024 });
+      const destDir = path.join(dataDir, 'checkouts', 'too-big');
+      const err = await rejectionOf(checkout({ cloneUrl: big.cloneUrl, destDir }, capped));
+      expect(err.code).toBe('clone_failed');
+      expect(err.message).toContain('3.0 MiB, over the limit of 2.0 MiB');
+      expect(existsSync(path.join(destDir, 'blob.bin'))).toBe(false);
+      const roomy = new SimpleGitClient({ dataDir, githubApiUrl: 'https://api.github.com', maxCheckoutBytes: 4 * 1024 * 1024 });
+      expect((await checkout({ cloneUrl: big.cloneUrl }, roomy)).sha).toBe(big.sha);
+    } finally {
+      await big.dispose();
     }
   });
 
@@ -189,6 +203,14 @@ describe('SimpleGitClient', () => {
       controller.abort();
       const err = await rejectionOf(checkout({ signal: controller.signal }));
       expect(err.code).toBe('cancelled');
+    });
+
+    it('fails a stalled fetch with clone_failed once it is too slow for too long', async () => {
+      const impatient = new SimpleGitClient({ dataDir, githubApiUrl: 'https://api.github.com', lowSpeed: { bytesPerSecond: 1000, seconds: 2 } });
+      const started = Date.now();
+      const err = await rejectionOf(checkout({ cloneUrl: stalledUrl }, impatient));
+      expect(err.code).toBe('clone_failed');
+      expect(Date.now() - started).toBeLessThan(15_000);
     });
 
     it('kills a hanging fetch and rejects with cancelled', async () => {

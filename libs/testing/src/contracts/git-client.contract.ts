@@ -9,6 +9,8 @@ import { rejectionOf } from '../rejection.js';
 /** The files of the contract's repository, and of its second commit. */
 export const CONTRACT_FILES = { Dockerfile: 'FROM busybox\n', 'docs/with space/ünïcödé.txt': 'hello\n' };
 export const CONTRACT_NEXT_FILES = { ...CONTRACT_FILES, 'next.txt': 'two\n' };
+/** A checkout limit that lets CONTRACT_FILES through and stops CONTRACT_NEXT_FILES. */
+export const CONTRACT_CHECKOUT_LIMIT = Object.values(CONTRACT_FILES).reduce((sum, text) => sum + Buffer.byteLength(text), 0) + 1;
 
 export interface GitClientSubject {
   client: GitClient;
@@ -19,6 +21,8 @@ export interface GitClientSubject {
   tipSha: string;
   /** A commit of the repository on another branch, not reachable from `main`. */
   offMainSha: string;
+  /** The same repository through a client whose checkout limit is below the tip's size but above the first commit's. */
+  limitedClient: GitClient;
   /** A clone URL where no repository is. */
   missingUrl: string;
   close(): Promise<void>;
@@ -78,6 +82,16 @@ export function describeGitClientContract(name: string, open: () => Promise<GitC
       await expect(resolve(null)).resolves.toEqual({ sha: subject.tipSha });
       await expect(resolve(subject.firstSha)).resolves.toEqual({ sha: subject.firstSha });
       expect((await rejectionOf(resolve(subject.offMainSha))).code).toBe('unprocessable');
+    });
+
+    it('refuses a commit larger than the checkout limit, naming the limit, and writes none of it', async () => {
+      const destDir = path.join(workDir, `checkout-${++count}`);
+      const options = { cloneUrl: subject.cloneUrl, ref: 'refs/heads/main', destDir, signal: new AbortController().signal, onLog: () => undefined };
+      const err = await rejectionOf(subject.limitedClient.checkout({ ...options, sha: null }));
+      expect(err.code).toBe('clone_failed');
+      expect(err.message).toMatch(/too large.*limit/);
+      expect(existsSync(path.join(destDir, 'next.txt'))).toBe(false);
+      await expect(subject.limitedClient.checkout({ ...options, sha: subject.firstSha })).resolves.toEqual({ sha: subject.firstSha });
     });
 
     it('removes a checkout idempotently', async () => {

@@ -13,9 +13,12 @@ interface FakeCommit {
  * A GitClient over repositories held in memory, for the unit tier: `commit` adds a commit on a
  * ref of a clone URL; `checkout` writes that commit's files to `destDir`. It keeps the port's
  * contract (see the shared contract spec): unknown repositories, refs and shas are
- * `clone_failed`, abort is `cancelled`, `removeCheckout` is idempotent.
+ * `clone_failed`, abort is `cancelled`, `removeCheckout` is idempotent, a commit whose files
+ * add up to more than `maxCheckoutBytes` is `clone_failed` naming its size and the limit.
  */
 export class FakeGitClient implements GitClient {
+  constructor(private readonly options: { maxCheckoutBytes?: number } = {}) {}
+
   /** Every checkout asked for, without its signal and log sink. */
   readonly checkouts: Array<Omit<CheckoutOptions, 'signal' | 'onLog'>> = [];
   private readonly repos = new Map<string, Map<string, FakeCommit>>();
@@ -44,6 +47,11 @@ export class FakeGitClient implements GitClient {
     const ref = options.ref.startsWith('refs/') ? options.ref : `refs/heads/${options.ref}`;
     const commit = options.sha ? this.commits.get(options.sha) : refs.get(ref);
     if (!commit) throw new DrydockError('clone_failed', `git fetch ${url} failed: ${options.sha ?? options.ref} not found`);
+    const size = Object.values(commit.files).reduce((sum, content) => sum + Buffer.byteLength(content), 0);
+    const limit = this.options.maxCheckoutBytes ?? Infinity;
+    if (size > limit) {
+      throw new DrydockError('clone_failed', `commit ${commit.sha.slice(0, 7)} is too large to check out: its files add up to ${size} bytes, over the limit of ${limit} bytes (DRYDOCK_MAX_CHECKOUT_MB)`);
+    }
     onLog(`(fake) checking out ${commit.sha}`);
     await rm(options.destDir, { recursive: true, force: true });
     for (const [name, content] of Object.entries(commit.files)) {
