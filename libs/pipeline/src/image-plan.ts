@@ -22,13 +22,14 @@ export interface ImagePlan {
   context: string | null;
 }
 
-export function planImages(build: Build, sha: string, specs: ImageSpec[], registry: string, now = new Date()): ImagePlan[] {
+/** `released`: the versions the repository released before (see `imageTags`). */
+export function planImages(build: Build, sha: string, specs: ImageSpec[], registry: string, released: readonly string[] = [], now = new Date()): ImagePlan[] {
   const labels = {
     'org.opencontainers.image.source': withoutCredentials(build.cloneUrl).replace(/\.git$/, ''),
     'org.opencontainers.image.revision': sha,
     'org.opencontainers.image.created': now.toISOString(),
   };
-  const tags = imageTags({ ref: build.ref, defaultBranch: build.defaultBranch, sha });
+  const tags = imageTags({ ref: build.ref, defaultBranch: build.defaultBranch, sha }, released);
   return specs.map((spec, index) => {
     const label = spec.name ?? build.repo.split('/')[1] ?? build.repo;
     return {

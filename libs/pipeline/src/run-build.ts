@@ -1,8 +1,9 @@
-import { commitStateOf, nowIso, viewOf, type Build, type BuildImage, type Outcome } from '@drydock/core';
+import { commitStateOf, nowIso, tagOf, viewOf, type Build, type BuildImage, type Outcome } from '@drydock/core';
 import { BuildRun, initialSteps } from './build-run.js';
 import { planImages, type ImagePlan } from './image-plan.js';
 import { imageReports } from './image-statuses.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import { releasedVersions } from './released-versions.js';
 import { buildStep } from './steps/build.step.js';
 import { cloneStep } from './steps/clone.step.js';
 import { configStep } from './steps/config.step.js';
@@ -38,7 +39,8 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
     );
     if (checkout.sha !== run.build.sha) await run.save({ sha: checkout.sha });
     const config = await run.step('config', (ctx) => configStep(ctx, checkout.dir));
-    plans = planImages(run.build, checkout.sha, config.images, deps.settings.registry);
+    const released = tagOf(build.ref) ? await releasedVersions(deps.store, build.repo) : [];
+    plans = planImages(run.build, checkout.sha, config.images, deps.settings.registry, released);
     await run.planSteps(plans);
     for (const report of imageReports(run.build, plans)) await run.report(report);
     for (const plan of plans) {

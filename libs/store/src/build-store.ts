@@ -1,4 +1,4 @@
-import type { Build, BuildRequest, BuildStatus } from '@drydock/core';
+import type { Build, BuildEvent, BuildRequest, BuildStatus } from '@drydock/core';
 
 /**
  * Build history. One implementation (Kysely) serves SQLite and PostgreSQL.
@@ -40,6 +40,9 @@ export interface BuildListQuery {
   repo?: string;
   branch?: string;
   status?: BuildStatus;
+  event?: BuildEvent;
+  /** A full sha, or a prefix of at least 7 hex digits. */
+  sha?: string;
   limit: number;
   /** Opaque; from a previous page's `nextCursor`. */
   cursor?: string;

@@ -16,6 +16,8 @@ export function listQuery(db: Kysely<StoreTables>, query: BuildListQuery) {
   if (query.repo !== undefined) q = q.where('repo', '=', query.repo);
   if (query.branch !== undefined) q = q.where('branch', '=', query.branch);
   if (query.status !== undefined) q = q.where('status', '=', query.status);
+  if (query.event !== undefined) q = q.where('event', '=', query.event);
+  if (query.sha !== undefined) q = query.sha.length >= 40 ? q.where('sha', '=', query.sha) : q.where('sha', 'like', `${query.sha.replace(/[^0-9a-f]/g, '')}%`);
   if (query.cursor !== undefined) q = q.where('id', '<', decodeCursor(query.cursor));
   return q.orderBy('id', 'desc').limit(pageSize(query.limit) + 1);
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, NotImplementedException, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { BUILD_STATUSES, type Build } from '@drydock/core';
+import { BUILD_EVENTS, BUILD_STATUSES, type Build } from '@drydock/core';
 import type { BuildPage } from '@drydock/store';
 import { ZodBodyPipe } from '../http/zod-body.pipe.js';
 import { triggerBodySchema, type TriggerBody } from './build-request.js';
@@ -12,6 +12,8 @@ const listQuerySchema = z.strictObject({
   repo: z.string().max(500).optional(),
   branch: z.string().max(255).optional(),
   status: z.enum(BUILD_STATUSES).optional(),
+  event: z.enum(BUILD_EVENTS).optional(),
+  sha: z.string().regex(/^[0-9a-f]{7,40}$/, 'must be 7 to 40 hex digits').optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(100).optional(),
 });
@@ -25,6 +27,7 @@ export class BuildsController {
   @ApiOperation({ summary: 'Builds, newest first, with cursor pagination' })
   @ApiQuery({ name: 'repo', required: false }) @ApiQuery({ name: 'branch', required: false })
   @ApiQuery({ name: 'status', required: false, enum: BUILD_STATUSES })
+  @ApiQuery({ name: 'event', required: false, enum: BUILD_EVENTS }) @ApiQuery({ name: 'sha', required: false })
   @ApiQuery({ name: 'limit', required: false }) @ApiQuery({ name: 'cursor', required: false })
   async list(@Query(new ZodBodyPipe(listQuerySchema)) query: z.infer<typeof listQuerySchema>): Promise<BuildPage> {
     const page = await this.builds.list(query);

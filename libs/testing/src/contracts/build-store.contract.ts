@@ -148,6 +148,18 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
     expect(seen).toEqual(expected);
   });
 
+  it('filters by event and by full or abbreviated sha', async () => {
+    const repo = freshRepo();
+    const { builds } = await store.createBuilds([
+      buildRequestFor(repo, { sha: '1'.repeat(40) }),
+      buildRequestFor(repo, { ref: 'refs/tags/v1.0.0', event: 'tag', sha: '2'.repeat(40) }),
+    ]);
+    const ids = async (query: BuildListQuery) => (await store.list(query)).items.map((b) => b.id);
+    expect(await ids({ repo, event: 'tag', limit: 10 })).toEqual([builds[1].id]);
+    expect(await ids({ repo, sha: '2'.repeat(40), limit: 10 })).toEqual([builds[1].id]);
+    expect(await ids({ repo, sha: '1111111', limit: 10 })).toEqual([builds[0].id]);
+  });
+
   it('knows a repository\'s clone URL from its latest webhook build, never from manual builds or rebuilds', async () => {
     const repo = freshRepo();
     expect(await store.knownRepository(repo)).toBeUndefined();
