@@ -42,6 +42,7 @@ const envSchema = z.object({
   DRYDOCK_DATA_DIR: z.string().default('./data'),
   DRYDOCK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   DRYDOCK_LOG_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+  DRYDOCK_BUILD_TIMEOUT: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(3600),
   DRYDOCK_MAX_CHECKOUT_MB: z.coerce.number().int().min(1).default(2048),
   DRYDOCK_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
   GITHUB_WEBHOOK_SECRET: optionalText,
@@ -72,6 +73,8 @@ export interface AppConfig {
   dataDir: string;
   concurrency: number;
   logMaxBytes: number;
+  /** Seconds a build may run (`DRYDOCK_BUILD_TIMEOUT`); a repository's `timeout:` may only shorten it. */
+  buildTimeoutSeconds: number;
   /** A checkout whose files add up to more than this many MiB fails the build (`DRYDOCK_MAX_CHECKOUT_MB`). */
   maxCheckoutMb: number;
   /** Mirrors of repositories not built, and logs and deliveries older than this many days are pruned (`DRYDOCK_RETENTION_DAYS`). */
@@ -118,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir,
     concurrency: e.DRYDOCK_CONCURRENCY,
     logMaxBytes: e.DRYDOCK_LOG_MAX_BYTES,
+    buildTimeoutSeconds: e.DRYDOCK_BUILD_TIMEOUT,
     maxCheckoutMb: e.DRYDOCK_MAX_CHECKOUT_MB,
     retentionDays: e.DRYDOCK_RETENTION_DAYS,
     github,
