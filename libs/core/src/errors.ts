@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'cancelled'
   | 'conflict' // the request does not fit the build's state (e.g. cancelling a finished build)
   | 'unprocessable' // the request is well-formed but names something that does not fit (a sha not on its ref)
+  | 'forbidden' // the caller may not ask for this (a repository outside what manual builds may clone)
   | 'timeout'
   | 'not_found'
   | 'invalid_request'

@@ -17,6 +17,7 @@ describe('viewOf: the one outcome policy', () => {
     invalid_request error      error      skipped    error
     conflict        error      error      skipped    error
     unprocessable   error      error      skipped    error
+    forbidden       error      error      skipped    error
     cancelled       cancelled  cancelled  cancelled  error`
     .trim()
     .split('\n')

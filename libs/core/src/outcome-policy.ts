@@ -56,6 +56,7 @@ export function viewOf({ code, message }: Outcome): OutcomeView {
     case 'invalid_request':
     case 'conflict':
     case 'unprocessable':
+    case 'forbidden':
       return failed('error');
     default:
       return assertUnreachable(code);

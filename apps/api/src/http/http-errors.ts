@@ -30,6 +30,8 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'invalid_request':
     case 'config_invalid':
       return 400;
+    case 'forbidden':
+      return 403;
     case 'not_found':
       return 404;
     case 'unprocessable':
