@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { DrydockError } from '@drydock/core';
+import { LineSplitter } from './line-splitter.js';
+
+/** `captureStdout` keeps at most this much; commands whose answer is their output answer briefly. */
+const MAX_CAPTURE_BYTES = 16 * 1024 * 1024;
 
 export interface RunCommandOptions {
   env: NodeJS.ProcessEnv;
@@ -9,11 +12,11 @@ export interface RunCommandOptions {
   input?: string;
   /** Killing the process (SIGKILL) is how a call is cancelled. */
   signal?: AbortSignal;
-  /** Every line of stdout and stderr, as it comes. */
+  /** Every line of stdout and stderr, as it comes; a line over 64 KiB is cut and the cut marked (see `LineSplitter`). */
   onLine?: (line: string) => void;
   /** How many of the last lines to keep for error messages. */
   keepLines?: number;
-  /** Keep stdout whole in `stdout` (for commands whose answer is their output). */
+  /** Keep stdout in `stdout` (for commands whose answer is their output), up to 16 MiB. */
   captureStdout?: boolean;
 }
 
@@ -30,6 +33,7 @@ export interface CommandResult {
 /**
  * Runs a binary with an argument array (never through a shell) and resolves when it has
  * exited and its output is drained, whatever the exit code. Rejects only when it cannot start.
+ * Memory stays bounded whatever the command prints: lines are cut at 64 KiB as they stream in.
  */
 export function runCommand(binary: string, args: readonly string[], options: RunCommandOptions): Promise<CommandResult> {
   const keep = options.keepLines ?? 200;
@@ -54,10 +58,23 @@ export function runCommand(binary: string, args: readonly string[], options: Run
       if (lines.length > keep) lines.shift();
       options.onLine?.(line);
     };
-    if (options.captureStdout) child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    const open = [child.stdout, child.stderr].map(
-      (stream) => new Promise<void>((done) => createInterface({ input: stream, crlfDelay: Infinity }).on('line', collect).on('close', done)),
-    );
+    let captured = 0;
+    if (options.captureStdout) {
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (captured < MAX_CAPTURE_BYTES) stdout += chunk.subarray(0, MAX_CAPTURE_BYTES - captured).toString('utf8');
+        captured += chunk.length;
+      });
+    }
+    const open = [child.stdout, child.stderr].map((stream) => {
+      const splitter = new LineSplitter(collect);
+      return new Promise<void>((done) => {
+        stream.on('data', (chunk: Buffer) => splitter.push(chunk));
+        stream.on('close', () => {
+          splitter.end();
+          done();
+        });
+      });
+    });
     child.stdin.on('error', () => undefined); // the process may exit before reading its input
     child.stdin.end(options.input);
     child.on('error', (err) => {
