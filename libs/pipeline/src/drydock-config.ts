@@ -1,8 +1,10 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '@drydock/core';
+import { readConfigFile, refuseEscapingSymlinks, regularFileInside, resolveInside } from './checkout-paths.js';
+import { MAX_IMAGES, imagesAtLeast, timeoutSchema } from './config-bounds.js';
 
 /**
  * `.drydock.yml`: what to build and how to test it. The schema grows by adding optional
@@ -26,7 +28,9 @@ const imageSchema = z.strictObject({
 });
 
 const configSchema = z.strictObject({
-  images: z.array(imageSchema).min(1, 'must list at least one image').default([{ context: '.', dockerfile: 'Dockerfile', build_args: {}, test: [] }]),
+  timeout: timeoutSchema.optional(),
+  supersede: z.boolean().default(true),
+  images: z.array(imageSchema).min(1, 'must list at least one image').max(MAX_IMAGES).default([{ context: '.', dockerfile: 'Dockerfile', build_args: {}, test: [] }]),
 });
 
 export type ImageConfig = z.infer<typeof imageSchema>;
@@ -35,6 +39,10 @@ export interface DrydockConfig {
   images: ImageSpec[];
   /** Set when there are no test commands and the repo has a compose test file with `sut`. */
   composeTestFile: string | null;
+  /** Top-level `timeout:` in seconds (from a number or a duration like "10m"); null when not set. */
+  timeoutSeconds: number | null;
+  /** Top-level `supersede:` (default true): a newer push to the same branch may cancel this build. */
+  supersede: boolean;
 }
 
 /** An image to build, with paths resolved inside the checkout. */
@@ -49,21 +57,42 @@ export interface ImageSpec {
   testCommands: string[];
 }
 
-export function loadDrydockConfig(checkoutDir: string): DrydockConfig {
-  const file = path.join(checkoutDir, CONFIG_FILE);
-  const raw = existsSync(file) ? parseYaml(readFileSync(file, 'utf8')) : {};
-  const parsed = configSchema.safeParse(raw ?? {});
+export async function loadDrydockConfig(checkoutDir: string): Promise<DrydockConfig> {
+  const root = await realpath(checkoutDir);
+  const text = await readConfigFile(root, CONFIG_FILE);
+  if (text !== null && imagesAtLeast(text) > MAX_IMAGES) throw tooManyImages();
+  const parsed = configSchema.safeParse((text === null ? {} : parseYaml(text)) ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
+    if (issue.code === 'too_big' && issue.path.join('.') === 'images') throw tooManyImages();
     throw new ConfigError(CONFIG_FILE, fieldPath(issue.path, issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined), issue.message);
   }
-  const images = parsed.data.images.map((image, index) => resolveImage(checkoutDir, image, index));
-  const names = images.map((i) => i.name ?? '');
-  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicate !== undefined) throw new ConfigError(CONFIG_FILE, 'images', `two images are named "${duplicate || '(default)'}"; give each a distinct name`);
+  const hasComposeFile = await composeFileExists(root);
+  const seen = new Set<string>();
+  const images: ImageSpec[] = [];
+  for (const [index, image] of parsed.data.images.entries()) {
+    const name = image.name ?? '';
+    if (seen.has(name)) throw new ConfigError(CONFIG_FILE, 'images', `two images are named "${name || '(default)'}"; give each a distinct name`);
+    seen.add(name);
+    images.push(await resolveImage(checkoutDir, root, image, index));
+  }
   const hasTests = images.some((i) => i.testCommands.length > 0);
-  const composeTestFile = !hasTests && existsSync(path.join(checkoutDir, COMPOSE_TEST_FILE)) ? COMPOSE_TEST_FILE : null;
-  return { images, composeTestFile };
+  const composeTestFile = !hasTests && hasComposeFile ? COMPOSE_TEST_FILE : null;
+  return { images, composeTestFile, timeoutSeconds: parsed.data.timeout ?? null, supersede: parsed.data.supersede };
+}
+
+const tooManyImages = () => new ConfigError(CONFIG_FILE, 'images', `lists more than ${MAX_IMAGES} images; at most ${MAX_IMAGES} are allowed`);
+
+/** The compose test file, when there is one, must be a regular file too (it is read in the test step). */
+async function composeFileExists(root: string): Promise<boolean> {
+  try {
+    const stats = await lstat(path.join(root, COMPOSE_TEST_FILE));
+    if (!stats.isFile()) throw new ConfigError(COMPOSE_TEST_FILE, '', 'must be a regular file in the repository, not a symlink or special file');
+    return true;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    return false;
+  }
 }
 
 function parseYaml(text: string): unknown {
@@ -76,33 +105,23 @@ function parseYaml(text: string): unknown {
   return doc.toJS();
 }
 
-function resolveImage(checkoutDir: string, image: ImageConfig, index: number): ImageSpec {
-  const field = (name: string) => `images[${index}].${name}`;
-  const contextDir = insideCheckout(checkoutDir, checkoutDir, image.context, field('context'));
-  if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) {
-    throw new ConfigError(CONFIG_FILE, field('context'), `directory "${image.context}" does not exist in the repository`);
+/** Context and Dockerfile with realpath, inside the checkout; no symlink in the context may lead out. */
+async function resolveImage(checkoutDir: string, root: string, image: ImageConfig, index: number): Promise<ImageSpec> {
+  const source = (name: string) => ({ file: CONFIG_FILE, field: `images[${index}].${name}` });
+  const contextReal = await resolveInside(root, root, image.context, source('context'));
+  if (contextReal === null || !(await stat(contextReal)).isDirectory()) {
+    throw new ConfigError(CONFIG_FILE, source('context').field, `directory "${image.context}" does not exist in the repository`);
   }
-  const dockerfilePath = insideCheckout(checkoutDir, contextDir, image.dockerfile, field('dockerfile'));
-  if (!existsSync(dockerfilePath)) {
-    throw new ConfigError(CONFIG_FILE, field('dockerfile'), `"${path.relative(checkoutDir, dockerfilePath)}" does not exist in the repository`);
-  }
+  const dockerfileReal = await regularFileInside(root, contextReal, image.dockerfile, source('dockerfile'));
+  await refuseEscapingSymlinks(root, contextReal, source('context'));
   return {
     name: image.name ?? null,
-    contextDir,
-    dockerfile: path.relative(checkoutDir, dockerfilePath),
+    contextDir: path.join(checkoutDir, path.relative(root, contextReal)),
+    dockerfile: path.relative(root, dockerfileReal),
     target: image.target,
     buildArgs: image.build_args,
     testCommands: image.test,
   };
-}
-
-function insideCheckout(checkoutDir: string, base: string, relative: string, field: string): string {
-  const resolved = path.resolve(base, relative);
-  const fromRoot = path.relative(checkoutDir, resolved);
-  if (path.isAbsolute(relative) || fromRoot.startsWith('..') || path.isAbsolute(fromRoot)) {
-    throw new ConfigError(CONFIG_FILE, field, `"${relative}" must be a relative path inside the repository`);
-  }
-  return resolved;
 }
 
 /** ['images', 0, 'test'] -> `images[0].test` */
