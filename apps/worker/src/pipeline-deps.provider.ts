@@ -30,7 +30,12 @@ export const pipelineDepsProvider: Provider = {
     store,
     logs,
     events,
-    settings: { dataDir: config.dataDir, registry: config.registry.host, githubToken: config.github.token },
+    settings: {
+      dataDir: config.dataDir,
+      registry: config.registry.host,
+      githubToken: config.github.token,
+      buildTimeoutSeconds: config.buildTimeoutSeconds,
+    },
     warn: (message) => logger.warn(message),
   }),
 };

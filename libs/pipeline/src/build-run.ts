@@ -28,27 +28,43 @@ export class BuildRun {
   readonly log: BuildLogWriter;
   readonly workDir: string;
   readonly context: StepContext;
+  /** Aborts when the build is cancelled or runs out of time. */
+  readonly signal: AbortSignal;
+  private readonly deadline = new AbortController();
+  private readonly startedAt = Date.now();
+  private timeoutSeconds = 0;
+  private timer: NodeJS.Timeout | undefined;
   private logClosed = false;
 
   private constructor(
     public build: Build,
     private readonly deps: Pick<PipelineDeps, 'store' | 'reporter' | 'events' | 'docker' | 'warn'>,
-    readonly signal: AbortSignal,
+    private readonly cancel: AbortSignal,
     logs: PipelineDeps['logs'],
     dataDir: string,
   ) {
+    this.signal = AbortSignal.any([cancel, this.deadline.signal]);
     this.log = logs.open(build.id);
     this.workDir = path.join(dataDir, 'builds', String(build.id));
-    this.context = { buildId: build.id, log: this.log, signal };
+    this.context = { buildId: build.id, log: this.log, signal: this.signal };
   }
 
-  /** Opens the log and a fresh work dir for a build that was just claimed. */
+  /** Opens the log and a fresh work dir for a build that was just claimed; its clock starts now. */
   static async start(claimed: Build, deps: PipelineDeps, signal: AbortSignal): Promise<BuildRun> {
     const run = new BuildRun(claimed, deps, signal, deps.logs, deps.settings.dataDir);
+    run.limitTo(deps.settings.buildTimeoutSeconds);
     await rm(run.workDir, { recursive: true, force: true });
     await mkdir(run.workDir, { recursive: true });
     await run.announce();
     return run;
+  }
+
+  /** The build must end this many seconds after it started (the time already run counts). */
+  limitTo(seconds: number): void {
+    clearTimeout(this.timer);
+    this.timeoutSeconds = seconds;
+    const left = this.startedAt + seconds * 1000 - Date.now();
+    this.timer = setTimeout(() => this.deadline.abort(), Math.max(left, 0)).unref();
   }
 
   async step<T>(name: StepName, work: (ctx: StepContext) => Promise<T>, plan?: ImagePlan): Promise<T> {
@@ -90,9 +106,10 @@ export class BuildRun {
     await this.announce();
   }
 
-  /** What an error thrown by a step means; an aborted run is cancelled whatever the step threw. */
+  /** What an error thrown by a step means; a run that ran out of time or was cancelled is that, whatever the step threw. */
   outcomeOf(err: unknown): Outcome {
-    if (this.signal.aborted) return { code: 'cancelled', message: 'Cancelled' };
+    if (this.deadline.signal.aborted && !this.cancel.aborted) return { code: 'timeout', message: `timed out after ${formatSeconds(this.timeoutSeconds)}` };
+    if (this.cancel.aborted) return { code: 'cancelled', message: 'Cancelled' };
     return { code: errorCodeOf(err), message: messageOf(err) };
   }
 
@@ -108,6 +125,7 @@ export class BuildRun {
 
   /** Removes the build's containers and work dir, then stores its log; idempotent, never throws. */
   async cleanup(): Promise<void> {
+    clearTimeout(this.timer);
     await this.deps.docker.removeBuildResources(this.build.id).catch((err) => this.log.line(`[drydock] cleanup: ${messageOf(err)}`));
     await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
     this.logClosed = true;
@@ -122,7 +140,7 @@ export class BuildRun {
   }
 
   private throwIfCancelled(): void {
-    if (this.signal.aborted) throw new DrydockError('cancelled', 'Cancelled');
+    if (this.signal.aborted) throw new DrydockError('cancelled', 'Cancelled'); // outcomeOf tells a cancel from a timeout
   }
 
   private async setStep(name: StepName, image: string | undefined, change: Partial<BuildStep>): Promise<void> {
@@ -133,3 +151,13 @@ export class BuildRun {
 
 export const initialSteps = (): BuildStep[] =>
   (['clone', 'config'] as const).map((name) => ({ name, status: 'pending', startedAt: null, finishedAt: null }));
+
+/** 15 -> `15s`, 600 -> `10m`, 5400 -> `1h30m`, 90 -> `1m30s` */
+export function formatSeconds(total: number): string {
+  const parts: Array<[number, string]> = [
+    [Math.floor(total / 3600), 'h'],
+    [Math.floor((total % 3600) / 60), 'm'],
+    [total % 60, 's'],
+  ];
+  return parts.filter(([n]) => n > 0).map(([n, unit]) => `${n}${unit}`).join('') || '0s';
+}

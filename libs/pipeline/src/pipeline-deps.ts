@@ -25,4 +25,6 @@ export interface PipelineSettings {
   registry: string;
   /** Sent to the GitHub host only (the git adapter enforces that). */
   githubToken?: string;
+  /** Seconds a build may run; a repository's `timeout:` may only shorten it. */
+  buildTimeoutSeconds: number;
 }

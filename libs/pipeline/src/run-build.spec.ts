@@ -13,6 +13,7 @@ import {
   RecordingReporter,
 } from '@drydock/testing';
 import type { PipelineDeps } from './pipeline-deps.js';
+import { formatSeconds } from './build-run.js';
 import { runBuild } from './run-build.js';
 
 const CLONE_URL = 'https://github.com/acme/widget.git';
@@ -27,6 +28,7 @@ class PipelineWorld {
   readonly logs = new InMemoryBuildLogs();
   readonly events = new InMemoryBuildEvents();
   readonly warnings: string[] = [];
+  buildTimeoutSeconds = 3600;
   store!: BuildStore;
   private closeStore!: () => Promise<void>;
   private dataDir!: string;
@@ -43,7 +45,7 @@ class PipelineWorld {
 
   get deps(): PipelineDeps {
     const { git, docker, reporter, store, logs, events } = this;
-    return { git, docker, reporter, store, logs, events, settings: { dataDir: this.dataDir, registry: REGISTRY }, warn: (m) => this.warnings.push(m) };
+    return { git, docker, reporter, store, logs, events, settings: { dataDir: this.dataDir, registry: REGISTRY, buildTimeoutSeconds: this.buildTimeoutSeconds }, warn: (m) => this.warnings.push(m) };
   }
 
   /** A commit of `files` on main, stored as a queued push build. */
@@ -218,6 +220,23 @@ describe('runBuild', () => {
     expect(await world.logs.read(queued.id)).toContain('[drydock] build cancelled');
   });
 
+  it('ends a hung test at the repository\'s timeout as error, with its containers swept', async () => {
+    world.docker.script('Dockerfile', { testDelayMs: 60_000 });
+    const queued = await world.queued({ Dockerfile: DOCKERFILE, '.drydock.yml': 'timeout: 1\nimages:\n  - test: ["sleep infinity"]\n' });
+    const build = await world.run(queued);
+    expect(build).toMatchObject({ status: 'error', error: 'timed out after 1s' });
+    expect(world.stepsOf(build)).toEqual(['clone: success', 'config: success', 'build widget: success', 'test widget: error', 'push widget: skipped']);
+    expect(world.docker.hasLeftovers(queued.id)).toBe(false);
+    expect(world.reporter.last()).toMatchObject({ state: 'error', description: 'timed out after 1s' });
+  });
+
+  it('lets a repository shorten the build timeout but not lengthen it', async () => {
+    world.buildTimeoutSeconds = 1;
+    world.docker.script('Dockerfile', { buildDelayMs: 60_000 });
+    const build = await world.run(await world.queued({ Dockerfile: DOCKERFILE, '.drydock.yml': 'timeout: 10m\n' }));
+    expect(build).toMatchObject({ status: 'error', error: 'timed out after 1s' });
+  });
+
   it('stores the whole log before the final status is visible', async () => {
     const seen: string[] = [];
     const store = world.store;
@@ -276,5 +295,11 @@ describe('runBuild tags', () => {
     const request: BuildRequest = { repo: 'acme/widget', cloneUrl: CLONE_URL, ref: 'refs/heads/1.2.3', sha, event: 'push', defaultBranch: 'main' };
     const build = await world.run((await world.store.createBuilds([request])).builds[0]);
     expect(build?.images).toEqual([{ name: `${REGISTRY}/acme/otherorg/api`, tags: [`sha-${sha.slice(0, 7)}`, 'branch-1.2.3'], digest: expect.any(String) }]);
+  });
+});
+
+describe('formatSeconds', () => {
+  it('says a duration as people write it', () => {
+    expect([15, 60, 90, 600, 3600, 5400, 0].map(formatSeconds)).toEqual(['15s', '1m', '1m30s', '10m', '1h', '1h30m', '0s']);
   });
 });
