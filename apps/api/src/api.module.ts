@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { EventsModule } from '@drydock/events';
+import { GitModule } from '@drydock/git';
 import { GitHubModule } from '@drydock/github';
 import { LogsModule } from '@drydock/logs';
 import { QueueModule } from '@drydock/queue';
@@ -18,7 +19,7 @@ import { GithubWebhookController } from './webhooks/github-webhook.controller.js
 
 /** The HTTP side: webhooks in, build history and control out. Expects ConfigModule from the root. */
 @Module({
-  imports: [StoreModule, EventsModule, LogsModule, QueueModule, GitHubModule],
+  imports: [StoreModule, EventsModule, LogsModule, QueueModule, GitHubModule, GitModule],
   controllers: [GithubWebhookController, BuildsController, BuildLogsController, HealthController, DashboardController],
   providers: [
     BuildsService,

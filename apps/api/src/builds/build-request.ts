@@ -1,5 +1,7 @@
+import picomatch from 'picomatch';
 import { z } from 'zod';
-import { DrydockError, isOwnerName, ownerNameOfUrl, type Build, type BuildRequest } from '@drydock/core';
+import { DrydockError, isOwnerName, ownerNameOfUrl, withoutCredentials, type BuildRequest } from '@drydock/core';
+import type { KnownRepository } from '@drydock/store';
 
 /** `POST /api/builds` body. */
 export const triggerBodySchema = z.strictObject({
@@ -9,17 +11,66 @@ export const triggerBodySchema = z.strictObject({
 });
 export type TriggerBody = z.infer<typeof triggerBodySchema>;
 
-/** Turns a trigger into a build request, using what an earlier build of the repo told us. */
-export function manualBuildRequest(body: TriggerBody, previous: Build | undefined): BuildRequest {
-  const ref = body.ref ?? previous?.defaultBranch;
-  if (!ref) throw new DrydockError('invalid_request', 'ref: is required for a repository Drydock has not built before');
-  const fullRef = ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
-  if (isOwnerName(body.repo)) {
-    if (!previous) throw new DrydockError('not_found', `repository ${body.repo} has not been built before; pass its git URL instead`);
-    return { repo: previous.repo, cloneUrl: previous.cloneUrl, ref: fullRef, sha: body.sha ?? null, event: 'manual', defaultBranch: previous.defaultBranch };
+/**
+ * The repositories a manual build may clone by URL besides those known from signed webhooks:
+ * DRYDOCK_ALLOWED_REPOS, globs over `host/owner/name` (the host with its port, lowercased).
+ */
+export class AllowedRepos {
+  private readonly matches: (path: string) => boolean;
+
+  constructor(globs: readonly string[]) {
+    this.matches = globs.length > 0 ? picomatch([...globs], { nocase: true }) : () => false;
   }
-  return { repo: ownerNameOfUrl(body.repo), cloneUrl: body.repo, ref: fullRef, sha: body.sha ?? null, event: 'manual', defaultBranch: previous?.defaultBranch ?? null };
+
+  allows(cloneUrl: string): boolean {
+    return this.matches(repoPathOf(cloneUrl));
+  }
+}
+
+/**
+ * Turns a trigger into a build request. `owner/name` is cloned from the URL the repository's
+ * signed webhooks gave (`known`); a git URL only when it is that URL or DRYDOCK_ALLOWED_REPOS
+ * allows it. Credentials in a URL are dropped: private clones use GITHUB_TOKEN.
+ */
+export function manualBuildRequest(body: TriggerBody, known: KnownRepository | undefined, allowed: AllowedRepos): BuildRequest {
+  const request = (repo: string, cloneUrl: string): BuildRequest => {
+    const ref = body.ref ?? known?.defaultBranch;
+    if (!ref) throw new DrydockError('invalid_request', 'ref: is required for a repository no webhook has named');
+    const fullRef = ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
+    return { repo, cloneUrl, ref: fullRef, sha: body.sha ?? null, event: 'manual', defaultBranch: known?.defaultBranch ?? null };
+  };
+  if (isOwnerName(body.repo)) {
+    if (!known) {
+      throw new DrydockError('not_found', `repository ${body.repo} is not known from a signed GitHub webhook; pass a git URL that DRYDOCK_ALLOWED_REPOS allows instead`);
+    }
+    return request(body.repo, known.cloneUrl);
+  }
+  const cloneUrl = withoutCredentials(body.repo);
+  const repo = ownerNameOfUrl(cloneUrl);
+  if (!(known && sameRepository(cloneUrl, known.cloneUrl)) && !allowed.allows(cloneUrl)) {
+    throw new DrydockError(
+      'forbidden',
+      `repo: ${cloneUrl} is neither the clone URL of ${repo} known from its GitHub webhooks nor allowed by DRYDOCK_ALLOWED_REPOS (globs over host/owner/name, e.g. ${repoPathOf(cloneUrl)})`,
+    );
+  }
+  return request(repo, cloneUrl);
 }
 
 /** The `owner/name` a trigger names, whether it gave that or a git URL. */
 export const repoOfTrigger = (body: TriggerBody): string => (isOwnerName(body.repo) ? body.repo : ownerNameOfUrl(body.repo));
+
+/** `https://GitHub.com:443/acme/app.git` -> `github.com/acme/app`: what DRYDOCK_ALLOWED_REPOS globs match. */
+export function repoPathOf(cloneUrl: string): string {
+  const url = new URL(cloneUrl);
+  const path = url.pathname.replace(/\/+$/, '').replace(/\.git$/, '');
+  return `${url.host.toLowerCase()}${path}`;
+}
+
+/** The same repository at the same place, whether or not either URL ends in `.git` or `/`. */
+function sameRepository(a: string, b: string): boolean {
+  try {
+    return new URL(a).protocol === new URL(b).protocol && repoPathOf(a) === repoPathOf(b);
+  } catch {
+    return false;
+  }
+}

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { BuildRequest } from '@drydock/core';
 import type { BuildQueue } from '@drydock/queue';
 import type { BuildStore } from '@drydock/store';
-import { createMemoryBuildStore, InMemoryBuildEvents, RecordingReporter, rejectionOf } from '@drydock/testing';
+import { createMemoryBuildStore, FakeGitClient, InMemoryBuildEvents, RecordingReporter, rejectionOf } from '@drydock/testing';
 import { BuildsService } from './builds.service.js';
 
 /** The queue as BuildsService uses it, recording what it was asked. */
@@ -34,14 +34,17 @@ describe('BuildsService', () => {
   let queue: RecordingQueue;
   let reporter: RecordingReporter;
   let events: InMemoryBuildEvents;
+  let git: FakeGitClient;
   let service: BuildsService;
+  const config = { allowedRepos: ['git.internal:8443/team/*'], github: { apiUrl: 'https://api.github.com', token: 'ghp_example' } };
 
   beforeEach(async () => {
     ({ store, close } = await createMemoryBuildStore());
     queue = new RecordingQueue();
     reporter = new RecordingReporter();
     events = new InMemoryBuildEvents();
-    service = new BuildsService(store, reporter, queue as unknown as BuildQueue, events);
+    git = new FakeGitClient();
+    service = new BuildsService(store, reporter, queue as unknown as BuildQueue, events, git, config);
   });
   afterEach(() => close());
 
@@ -53,12 +56,49 @@ describe('BuildsService', () => {
     expect(reporter.reports.map((r) => `${r.state} ${r.description}`)).toEqual(['pending Queued']);
   });
 
-  it('resolves a trigger by owner/name through the repository\'s last build', async () => {
+  it('resolves a trigger by owner/name through the clone URL its webhooks gave', async () => {
     await service.create([push()]);
+    await service.create([{ ...push(), cloneUrl: 'https://elsewhere.example/acme/widget.git', event: 'manual' }]);
     const triggered = await service.trigger({ repo: 'acme/widget', ref: 'release' });
     expect(triggered).toMatchObject({ repo: 'acme/widget', cloneUrl: 'https://github.com/acme/widget.git', ref: 'refs/heads/release', event: 'manual', defaultBranch: 'main' });
-    expect((await rejectionOf(service.trigger({ repo: 'acme/unknown' }))).code).toBe('invalid_request');
-    expect((await rejectionOf(service.trigger({ repo: 'acme/unknown', ref: 'main' }))).code).toBe('not_found');
+    expect(await service.trigger({ repo: 'acme/widget' })).toMatchObject({ ref: 'refs/heads/main' });
+  });
+
+  it('builds no repository by owner/name that no webhook named, not even one built by URL before', async () => {
+    await service.trigger({ repo: 'https://git.internal:8443/team/tool.git', ref: 'main' });
+    const err = await rejectionOf(service.trigger({ repo: 'team/tool', ref: 'main' }));
+    expect(err.code).toBe('not_found');
+    expect(err.message).toContain('DRYDOCK_ALLOWED_REPOS');
+  });
+
+  it('accepts a git URL only when it is the known one or DRYDOCK_ALLOWED_REPOS allows it', async () => {
+    await service.create([push()]);
+    expect(await service.trigger({ repo: 'https://github.com/acme/widget', ref: 'main' })).toMatchObject({ repo: 'acme/widget', event: 'manual' });
+    expect(await service.trigger({ repo: 'https://GIT.internal:8443/team/tool.git', ref: 'main' })).toMatchObject({ repo: 'team/tool', event: 'manual' });
+    for (const repo of ['https://evil.example/acme/widget.git', 'https://git.internal/team/tool.git', 'https://git.internal:8443/other/tool.git', 'https://git.internal:8443/team/sub/tool.git']) {
+      const err = await rejectionOf(service.trigger({ repo, ref: 'main' }));
+      expect(err.code).toBe('forbidden');
+      expect(err.message).toContain('DRYDOCK_ALLOWED_REPOS');
+    }
+    expect(queue.calls).toHaveLength(3);
+  });
+
+  it('stores a clone URL given with credentials without them', async () => {
+    const build = await service.trigger({ repo: 'https://user:s3cret@git.internal:8443/team/tool.git', ref: 'main' });
+    expect(build.cloneUrl).toBe('https://git.internal:8443/team/tool.git');
+    expect(JSON.stringify(await store.get(build.id))).not.toContain('s3cret');
+  });
+
+  it('builds a given sha only when it is reachable from the ref, and stores it in full', async () => {
+    const cloneUrl = 'https://github.com/acme/widget.git';
+    const onMain = git.commit(cloneUrl, 'refs/heads/main', { a: '1' });
+    git.commit(cloneUrl, 'refs/heads/main', { a: '2' });
+    const offMain = git.commit(cloneUrl, 'refs/heads/feature', { b: '1' });
+    await service.create([push()]);
+    expect(await service.trigger({ repo: 'acme/widget', ref: 'main', sha: onMain.slice(0, 7) })).toMatchObject({ sha: onMain, ref: 'refs/heads/main' });
+    const err = await rejectionOf(service.trigger({ repo: 'acme/widget', ref: 'main', sha: offMain }));
+    expect(err.code).toBe('unprocessable');
+    expect(queue.calls).toHaveLength(2); // the push and the one good trigger
   });
 
   it('cancels a queued build: withdrawn from the queue and reported, since no worker will', async () => {
@@ -90,7 +130,7 @@ describe('BuildsService', () => {
         return store.transition(...args);
       },
     });
-    const raced = new BuildsService(racing, reporter, queue as unknown as BuildQueue, events);
+    const raced = new BuildsService(racing, reporter, queue as unknown as BuildQueue, events, git, config);
     const err = await rejectionOf(raced.cancel(id));
     expect(err.code).toBe('conflict');
     expect(err.message).toBe(`build ${id} has already finished (success)`);

@@ -1,10 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@drydock/config';
 import { DrydockError, isFinal, nowIso, type Build, type BuildRequest } from '@drydock/core';
 import { BUILD_EVENTS, type BuildEvents } from '@drydock/events';
+import { GIT_CLIENT, type GitClient } from '@drydock/git';
 import { BUILD_REPORTER, type BuildReporter } from '@drydock/github';
 import { BuildQueue } from '@drydock/queue';
 import { BUILD_STORE, type BuildListQuery, type BuildPage, type BuildStore } from '@drydock/store';
-import { manualBuildRequest, repoOfTrigger, type TriggerBody } from './build-request.js';
+import { AllowedRepos, manualBuildRequest, repoOfTrigger, type TriggerBody } from './build-request.js';
+
+/** How long the API waits for git to show that a given sha is on its ref. */
+const RESOLVE_TIMEOUT_MS = 120_000;
 
 /**
  * Creating, rebuilding and cancelling builds. A build is stored before it is queued
@@ -14,13 +19,18 @@ import { manualBuildRequest, repoOfTrigger, type TriggerBody } from './build-req
 @Injectable()
 export class BuildsService {
   private readonly logger = new Logger(BuildsService.name);
+  private readonly allowedRepos: AllowedRepos;
 
   constructor(
     @Inject(BUILD_STORE) private readonly store: BuildStore,
     @Inject(BUILD_REPORTER) private readonly reporter: BuildReporter,
     private readonly queue: BuildQueue,
     @Inject(BUILD_EVENTS) private readonly events: BuildEvents,
-  ) {}
+    @Inject(GIT_CLIENT) private readonly git: GitClient,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'allowedRepos' | 'github'>,
+  ) {
+    this.allowedRepos = new AllowedRepos(config.allowedRepos);
+  }
 
   /** Stores and queues builds; a delivery seen before returns its earlier builds and queues nothing. */
   async create(requests: BuildRequest[], deliveryId?: string): Promise<{ builds: Build[]; duplicate: boolean }> {
@@ -37,10 +47,14 @@ export class BuildsService {
     return this.store.list(query);
   }
 
-  /** A manual build; an `owner/name` is resolved through the repository's last build. */
+  /**
+   * A manual build of a repository known from signed webhooks (or allowed by
+   * DRYDOCK_ALLOWED_REPOS); a given sha must be reachable from the ref (`unprocessable`).
+   */
   async trigger(body: TriggerBody): Promise<Build> {
-    const previous = (await this.store.list({ repo: repoOfTrigger(body), limit: 1 })).items[0];
-    const { builds } = await this.create([manualBuildRequest(body, previous)]);
+    const request = manualBuildRequest(body, await this.store.knownRepository(repoOfTrigger(body)), this.allowedRepos);
+    if (request.sha !== null) request.sha = await this.commitOnRef(request.cloneUrl, request.ref, request.sha);
+    const { builds } = await this.create([request]);
     return builds[0];
   }
 
@@ -80,6 +94,17 @@ export class BuildsService {
       await this.reportQuietly(cancelled, 'error', 'Cancelled');
     }
     return cancelled;
+  }
+
+  /** The full sha of `sha`, once git has shown it is reachable from `ref`. */
+  private async commitOnRef(cloneUrl: string, ref: string, sha: string): Promise<string> {
+    const signal = AbortSignal.timeout(RESOLVE_TIMEOUT_MS);
+    try {
+      return (await this.git.resolveCommit({ cloneUrl, ref, sha, token: this.config.github.token, signal })).sha;
+    } catch (err) {
+      if (!signal.aborted) throw err;
+      throw new DrydockError('timeout', `git did not show within ${RESOLVE_TIMEOUT_MS / 1000} s whether ${sha} is on ${ref}`, { cause: err });
+    }
   }
 
   private async reportQuietly(build: Build, state: 'pending' | 'error', description: string): Promise<void> {
