@@ -1,4 +1,4 @@
-import { isOwnerName, type Build } from '@drydock/core';
+import { isOwnerName, maskSecrets, type Build } from '@drydock/core';
 import type { CommitState, GitHubClient } from './github-client.js';
 
 /**
@@ -22,10 +22,12 @@ export interface BuildReport {
 
 export const STATUS_CONTEXT = 'drydock';
 
+/** Commit statuses; `secrets` (AppConfig.secrets) are masked in every description and problem. */
 export class CommitStatusReporter implements BuildReporter {
   constructor(
     private readonly github: GitHubClient,
     private readonly publicUrl: string,
+    private readonly secrets: readonly string[] = [],
   ) {}
 
   async report(build: Build, update: BuildReport): Promise<string | undefined> {
@@ -34,12 +36,12 @@ export class CommitStatusReporter implements BuildReporter {
       await this.github.setCommitStatus(build.repo, build.sha, {
         state: update.state,
         context: update.image ? `${STATUS_CONTEXT}/${update.image}` : STATUS_CONTEXT,
-        description: update.description,
+        description: maskSecrets(update.description, this.secrets),
         targetUrl: `${this.publicUrl}/builds/${build.id}`,
       });
       return undefined;
     } catch (err) {
-      return `could not report "${update.state}" to GitHub: ${err instanceof Error ? err.message : String(err)}`;
+      return maskSecrets(`could not report "${update.state}" to GitHub: ${err instanceof Error ? err.message : String(err)}`, this.secrets);
     }
   }
 }

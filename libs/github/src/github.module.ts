@@ -19,7 +19,7 @@ const DEFAULT_GITHUB_API = 'https://api.github.com';
       useFactory: (github: GitHubClient, config: AppConfig) =>
         // github.com refuses unauthenticated status writes: without a token, say so in the log once per build instead of failing each report.
         config.github.token || config.github.apiUrl !== DEFAULT_GITHUB_API
-          ? new CommitStatusReporter(github, config.publicUrl)
+          ? new CommitStatusReporter(github, config.publicUrl, config.secrets)
           : new SilentReporter('commit statuses are not reported: GITHUB_TOKEN is not set'),
     },
   ],

@@ -35,6 +35,12 @@ describe('parseWebhook', () => {
     });
   });
 
+  it('drops credentials from the clone URL', () => {
+    const payload = examplePayload('push', (p) => p.ref === 'refs/heads/master');
+    Object.assign(payload.repository as object, { clone_url: 'https://x-access-token:ghs_leaked@github.com/Codertocat/Hello-World.git' });
+    expect(parseWebhook('push', payload)).toMatchObject({ requests: [{ cloneUrl: 'https://github.com/Codertocat/Hello-World.git' }] });
+  });
+
   it('builds a tag push as a tag event and ignores deletions', () => {
     const created = examplePayload('push', (p) => p.ref === 'refs/tags/simple-tag' && p.deleted === false);
     expect(parseWebhook('push', created)).toMatchObject({ kind: 'build', requests: [{ event: 'tag', ref: 'refs/tags/simple-tag' }] });

@@ -1,7 +1,7 @@
 import { Webhooks } from '@octokit/webhooks';
 import { z } from 'zod';
 import type { BuildRequest } from '@drydock/core';
-import { DrydockError, isOwnerName } from '@drydock/core';
+import { DrydockError, isOwnerName, withoutCredentials } from '@drydock/core';
 
 /** Verifies `X-Hub-Signature-256` over the raw body with @octokit/webhooks (constant time). */
 export async function verifyWebhookSignature(secret: string, rawBody: string, signature: string | undefined): Promise<boolean> {
@@ -53,7 +53,8 @@ function parsePush(payload: unknown): WebhookOutcome {
     requests: [
       {
         repo: push.repository.full_name,
-        cloneUrl: push.repository.clone_url,
+        // Never stored with credentials: private clones use GITHUB_TOKEN.
+        cloneUrl: withoutCredentials(push.repository.clone_url),
         ref: push.ref,
         sha: push.after,
         event: isTag ? 'tag' : 'push',
