@@ -87,8 +87,7 @@ describe('CliDockerEngine', () => {
   });
 
   afterAll(async () => {
-    await engine.removeBuildResources(buildId);
-    docker('image', 'rm', '--force', image);
+    await engine.removeBuildResources(buildId); // the images it built go with it
     await rm(workDir, { recursive: true, force: true });
   });
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { DrydockError, type ErrorCode } from '@drydock/core';
 import type { AppConfig } from '@drydock/config';
 import type { BuildImageOptions, BuildScoped, ComposeTestOptions, DockerEngine, EngineInfo, RunTestOptions } from './docker-engine.js';
+import { composeConfig } from './compose-config.js';
 import { buildFailureSummary, buildkitVersionOf, closingLines, engineUnreachable, pushedDigest } from './docker-output.js';
 import { registryLogin } from './registry-login.js';
 import { runCommand, type CommandResult, type RunCommandOptions } from './run-command.js';
@@ -19,7 +20,8 @@ export interface CliDockerEngineOptions {
 
 type RunOptions = Omit<RunCommandOptions, 'env'>;
 
-const buildLabel = (buildId: number) => `drydock.build=${buildId}`;
+const BUILD_LABEL_KEY = 'drydock.build';
+const buildLabel = (buildId: number) => `${BUILD_LABEL_KEY}=${buildId}`;
 const composeProject = (buildId: number) => `drydock-${buildId}`;
 /** The builder buildx makes for the engine itself (docker driver): BuildKit inside dockerd, results in its image store. */
 const ENGINE_BUILDER = 'default';
@@ -64,6 +66,7 @@ export class CliDockerEngine implements DockerEngine {
       if (o.target) args.push('--target', o.target);
       for (const [key, value] of Object.entries(o.buildArgs)) args.push('--build-arg', `${key}=${value}`);
       for (const [key, value] of Object.entries(o.labels)) args.push('--label', `${key}=${value}`);
+      args.push('--label', buildLabel(o.buildId)); // last, so a Dockerfile's or caller's own cannot stand in for it
       for (const tag of o.tags) args.push('-t', tag);
       args.push(o.contextDir);
       const result = await this.docker(args, { signal: o.signal, onLine: o.onLog, keepLines: 1000 });
@@ -89,6 +92,10 @@ export class CliDockerEngine implements DockerEngine {
     } finally {
       await this.removeContainers([name]);
     }
+  }
+
+  composeConfig(o: ComposeTestOptions): Promise<unknown> {
+    return composeConfig(this.options.dockerCli, this.env, o);
   }
 
   async runComposeTest(o: ComposeTestOptions): Promise<{ exitCode: number }> {
@@ -138,6 +145,20 @@ export class CliDockerEngine implements DockerEngine {
       const ids = words(listed.stdout);
       if (ids.length > 0) await this.docker([kind, 'rm', ...ids]);
     }
+    await this.removeBuildImages(buildId);
+  }
+
+  /**
+   * The images the build made (labelled at build time) with every tag they carry, local and
+   * registry ones alike, then dangling images of any build. BuildKit's cache is a store of its
+   * own: it stays, so the next build of the repository is still fast.
+   */
+  private async removeBuildImages(buildId: number): Promise<void> {
+    const listed = await this.docker(['image', 'ls', '-q', '--no-trunc', '--filter', `label=${buildLabel(buildId)}`], { captureStdout: true });
+    this.assertSucceeded(listed, 'infrastructure', () => `docker image ls failed: ${closingLines(listed.lines)}`);
+    const ids = [...new Set(words(listed.stdout))];
+    if (ids.length > 0) await this.docker(['image', 'rm', '--force', ...ids]);
+    await this.docker(['image', 'prune', '--force', '--filter', `label=${BUILD_LABEL_KEY}`]);
   }
 
   private docker(args: string[], options: RunOptions = {}): Promise<CommandResult> {

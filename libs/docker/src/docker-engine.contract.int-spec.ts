@@ -1,11 +1,19 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describeDockerEngineContract, testServices } from '@drydock/testing';
 import { CliDockerEngine } from './cli-docker-engine.js';
 
 const { dockerCli, dockerHost, registry } = testServices();
+const run = promisify(execFile);
 
 describeDockerEngineContract('CliDockerEngine on the test engine', async () => ({
   engine: new CliDockerEngine({ dockerCli, dockerHost, registry: { host: registry } }),
   registry,
   // Port 9 (discard) on loopback: nothing listens there.
   downRegistry: '127.0.0.1:9',
+  hasImage: async (reference) => {
+    const env = { ...process.env, DOCKER_HOST: dockerHost };
+    const { stdout } = await run(dockerCli, ['image', 'ls', '-q', reference], { env });
+    return stdout.trim() !== '';
+  },
 }));

@@ -4,7 +4,10 @@
  * Lifecycle: every call that starts something on the engine (a build, a test container,
  * a compose project) labels it `drydock.build=<buildId>` and cleans up after itself,
  * on success, failure and abort alike. `removeBuildResources` is the idempotent sweep
- * for anything a killed process left behind.
+ * for anything a killed process left behind, and for the build's images: every image
+ * `buildImage` made carries the label too, and the sweep removes it with all its tags (the
+ * local `tags` and those `tagImage` added, pushed or not) and prunes dangling build images,
+ * keeping the builder's layer cache. Call it once the build has pushed (or failed).
  *
  * Aborting `signal` kills the client process at once and removes what it started;
  * the call then rejects with `DrydockError('cancelled')`.
@@ -21,6 +24,13 @@ export interface DockerEngine {
   buildImage(options: BuildImageOptions): Promise<{ imageId: string }>;
   /** Runs `command` with `sh -c` in `image`; the container is removed afterwards. */
   runTestCommand(options: RunTestOptions): Promise<{ exitCode: number }>;
+  /**
+   * The compose file's model as compose resolves it (`docker compose config --format json`):
+   * interpolated, `extends` merged, relative paths made absolute against `projectDir`. Starts
+   * nothing, but reads the files the compose file names (check them first). Rejects
+   * `config_invalid` when compose refuses the file.
+   */
+  composeConfig(options: ComposeTestOptions): Promise<unknown>;
   /** Runs the `sut` service of a compose file; the whole project is torn down afterwards. */
   runComposeTest(options: ComposeTestOptions): Promise<{ exitCode: number }>;
   tagImage(source: string, target: string): Promise<void>;

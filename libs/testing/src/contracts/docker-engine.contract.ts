@@ -16,11 +16,23 @@ export const CONTRACT_DOCKERFILES: Record<ContextKind, string> = {
   slow: 'FROM busybox\nRUN sleep 120\n',
 };
 
+/** A compose file with a relative context, a relative and an absolute bind mount, and a named volume. */
+const COMPOSE_CONTRACT_FILE = `services:
+  sut:
+    image: \${DRYDOCK_IMAGE}
+    build: { context: sub, dockerfile: ../ok.Dockerfile }
+    volumes: ['./data:/data', '/:/host', 'cache:/cache']
+volumes:
+  cache: {}
+`;
+
 export interface DockerEngineSubject {
   engine: DockerEngine;
   /** A registry the engine pushes to, and one where nothing answers. */
   registry: string;
   downRegistry: string;
+  /** Whether the engine holds an image under this reference locally (a test's view, not the port's). */
+  hasImage(reference: string): Promise<boolean>;
   /** Called once per kind with the Dockerfile's name (relative to `contextDir`), before it is built. */
   prepare?(kind: ContextKind, dockerfile: string): void;
   close?(): Promise<void>;
@@ -67,6 +79,21 @@ export function describeDockerEngineContract(name: string, open: () => Promise<D
       await expect(subject.engine.runTestCommand({ ...scoped(), image: local, command: 'exit 3' })).resolves.toEqual({ exitCode: 3 });
     });
 
+    it('resolves a compose file\'s model with absolute build contexts and bind sources, starting nothing', async () => {
+      const composeFile = path.join(contextDir, 'compose-contract.yml');
+      await writeFile(composeFile, COMPOSE_CONTRACT_FILE);
+      const model = await subject.engine.composeConfig({ ...scoped(), projectDir: contextDir, composeFile, image: local });
+      expect(model).toMatchObject({ services: { sut: { image: local, build: { context: path.join(contextDir, 'sub'), dockerfile: '../ok.Dockerfile' } } } });
+      const volumes = (model as { services: { sut: { volumes: unknown[] } } }).services.sut.volumes;
+      expect(volumes).toEqual([
+        expect.objectContaining({ type: 'bind', source: path.join(contextDir, 'data'), target: '/data' }),
+        expect.objectContaining({ type: 'bind', source: '/', target: '/host' }),
+        expect.objectContaining({ type: 'volume', source: 'cache', target: '/cache' }),
+      ]);
+      await writeFile(composeFile, 'services: [unclosed\n');
+      expect((await rejectionOf(subject.engine.composeConfig({ ...scoped(), projectDir: contextDir, composeFile, image: local }))).code).toBe('config_invalid');
+    });
+
     it('rejects a failing build with build_failed', async () => {
       expect((await rejectionOf(build('failing'))).code).toBe('build_failed');
     });
@@ -96,8 +123,14 @@ export function describeDockerEngineContract(name: string, open: () => Promise<D
       expect((await rejectionOf(subject.engine.pushImage(reference, scoped()))).code).toBe('push_failed');
     });
 
-    it('sweeps a build\'s resources idempotently', async () => {
+    it('sweeps a build\'s resources idempotently, its images with every tag they got', async () => {
+      await build('ok');
+      const pushed = `${subject.registry}/contract/engine-${buildId}:swept`;
+      await subject.engine.tagImage(local, pushed);
+      expect(await subject.hasImage(pushed)).toBe(true);
       await expect(subject.engine.removeBuildResources(buildId)).resolves.toBeUndefined();
+      expect(await subject.hasImage(local)).toBe(false);
+      expect(await subject.hasImage(pushed)).toBe(false);
       await expect(subject.engine.removeBuildResources(buildId)).resolves.toBeUndefined();
     });
   });

@@ -8,6 +8,7 @@ describeDockerEngineContract('FakeDockerEngine', async () => {
     engine,
     registry: 'registry.test:5000',
     downRegistry: '127.0.0.1:9',
+    hasImage: (reference) => engine.hasImage(reference),
     prepare: (kind, dockerfile) => {
       if (kind === 'failing') engine.script(dockerfile, { buildFails: 'RUN exit 7 exited with 7' });
       if (kind === 'slow') engine.script(dockerfile, { buildDelayMs: 120_000 });

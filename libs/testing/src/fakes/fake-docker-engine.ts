@@ -8,6 +8,7 @@ import type {
   EngineInfo,
   RunTestOptions,
 } from '@drydock/docker';
+import { fakeComposeConfig } from './fake-compose-config.js';
 
 /** What the fake engine does for the images built from one Dockerfile (all optional: success by default). */
 export interface ImageScript {
@@ -37,8 +38,8 @@ export type DockerCall =
 /**
  * A scripted DockerEngine for the unit tier (as Woodpecker's dummy backend): each Dockerfile's
  * outcome is set with `script`, nothing runs, and every call is recorded. It keeps the port's
- * contract (see the shared contract spec): labelled resources are swept by
- * `removeBuildResources`, abort rejects with `cancelled`, a refused push with `push_failed`.
+ * contract (see the shared contract spec): labelled resources, and the images a build made
+ * with every tag they got, are swept by `removeBuildResources`, abort rejects with `cancelled`, a refused push with `push_failed`.
  */
 export class FakeDockerEngine implements DockerEngine {
   readonly calls: DockerCall[] = [];
@@ -50,6 +51,8 @@ export class FakeDockerEngine implements DockerEngine {
   info: EngineInfo = { engineVersion: '26.1.5', buildkitVersion: 'v0.13.2' };
   private readonly scripts = new Map<string, ImageScript>();
   private readonly images = new Map<string, string>();
+  /** Local reference -> the build whose image it names (labelled at build time, like the real engine's). */
+  private readonly imageBuilds = new Map<string, number>();
   /** Builds with something left on the engine (an image built, a test run) until swept. */
   private readonly leftovers = new Set<number>();
 
@@ -72,7 +75,10 @@ export class FakeDockerEngine implements DockerEngine {
     await pause(script.buildDelayMs, options.signal);
     if (script.buildFails !== undefined) throw new DrydockError('build_failed', `image build failed: ${script.buildFails}`);
     const imageId = `sha256:${digestOf(`${dockerfile}|${JSON.stringify(buildArgs)}|${options.target ?? ''}`)}`;
-    for (const tag of tags) this.images.set(tag, imageId);
+    for (const tag of tags) {
+      this.images.set(tag, imageId);
+      this.imageBuilds.set(tag, buildId);
+    }
     return { imageId };
   }
 
@@ -85,6 +91,11 @@ export class FakeDockerEngine implements DockerEngine {
     return { exitCode };
   }
 
+  /** Reads the compose file as compose would resolve the fields the pipeline checks (see `fakeComposeConfig`). */
+  async composeConfig(options: ComposeTestOptions): Promise<unknown> {
+    return fakeComposeConfig(options);
+  }
+
   async runComposeTest(options: ComposeTestOptions): Promise<{ exitCode: number }> {
     const { buildId, image, composeFile } = options;
     return { exitCode: await this.runTest({ op: 'compose', buildId, image, composeFile }, options, (script) => script.composeExitCode ?? 0) };
@@ -95,6 +106,9 @@ export class FakeDockerEngine implements DockerEngine {
     const imageId = this.images.get(source);
     if (!imageId) throw new DrydockError('infrastructure', `docker tag: no such image: ${source}`);
     this.images.set(target, imageId);
+    const owner = this.imageBuilds.get(source);
+    if (owner === undefined) this.imageBuilds.delete(target);
+    else this.imageBuilds.set(target, owner);
   }
 
   async pushImage(reference: string, options: BuildScoped): Promise<{ digest: string }> {
@@ -113,6 +127,16 @@ export class FakeDockerEngine implements DockerEngine {
   async removeBuildResources(buildId: number): Promise<void> {
     this.calls.push({ op: 'remove', buildId });
     this.leftovers.delete(buildId);
+    for (const [reference, owner] of this.imageBuilds) {
+      if (owner !== buildId) continue;
+      this.imageBuilds.delete(reference);
+      this.images.delete(reference);
+    }
+  }
+
+  /** Whether the engine holds an image under this local reference (the registry is `registry`). */
+  async hasImage(reference: string): Promise<boolean> {
+    return this.images.has(reference);
   }
 
   /** Whether a build left anything on the engine that was not swept yet. */
