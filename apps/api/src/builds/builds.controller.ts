@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, NotImplementedException, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, NotImplementedException, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { APP_CONFIG, type AppConfig } from '@drydock/config';
 import { BUILD_EVENTS, BUILD_STATUSES, type Build } from '@drydock/core';
 import type { BuildPage } from '@drydock/store';
 import { ZodBodyPipe } from '../http/zod-body.pipe.js';
@@ -21,7 +22,14 @@ const listQuerySchema = z.strictObject({
 @ApiTags('builds')
 @Controller('api/builds')
 export class BuildsController {
-  constructor(private readonly builds: BuildsService) {}
+  private readonly json: (build: Build) => Build;
+
+  constructor(
+    private readonly builds: BuildsService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.json = (build) => buildJson(build, config.secrets);
+  }
 
   @Get()
   @ApiOperation({ summary: 'Builds, newest first, with cursor pagination' })
@@ -31,33 +39,33 @@ export class BuildsController {
   @ApiQuery({ name: 'limit', required: false }) @ApiQuery({ name: 'cursor', required: false })
   async list(@Query(new ZodBodyPipe(listQuerySchema)) query: z.infer<typeof listQuerySchema>): Promise<BuildPage> {
     const page = await this.builds.list(query);
-    return { items: page.items.map(buildJson), nextCursor: page.nextCursor };
+    return { items: page.items.map(this.json), nextCursor: page.nextCursor };
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One build with its steps, images and error' })
   async get(@Param('id', ParseIntPipe) id: number): Promise<Build> {
-    return buildJson(await this.builds.get(id));
+    return this.json(await this.builds.get(id));
   }
 
   @Post()
   @ApiOperation({ summary: 'Build a repository (owner/name seen before, or a git URL) at a ref' })
   @ApiBody({ schema: { type: 'object', required: ['repo'], properties: { repo: { type: 'string' }, ref: { type: 'string' }, sha: { type: 'string' } } } })
   async trigger(@Body(new ZodBodyPipe(triggerBodySchema)) body: TriggerBody): Promise<Build> {
-    return buildJson(await this.builds.trigger(body));
+    return this.json(await this.builds.trigger(body));
   }
 
   @Post(':id/rebuild')
   @ApiOperation({ summary: 'A new build of the same commit, linked to the original' })
   async rebuild(@Param('id', ParseIntPipe) id: number): Promise<Build> {
-    return buildJson(await this.builds.rebuild(id));
+    return this.json(await this.builds.rebuild(id));
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a queued or running build' })
   async cancel(@Param('id', ParseIntPipe) id: number): Promise<Build> {
-    return buildJson(await this.builds.cancel(id));
+    return this.json(await this.builds.cancel(id));
   }
 
   @Post(':id/retry')

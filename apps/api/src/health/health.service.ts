@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@drydock/config';
+import { maskSecrets } from '@drydock/core';
 import { REDIS_PUBLISHER, type RedisPublisher } from '@drydock/redis';
 import { BUILD_STORE, type BuildStore } from '@drydock/store';
 
@@ -9,12 +11,13 @@ export interface HealthReport {
   database: string;
 }
 
-/** Asks Redis (through RedisModule's publisher connection) and the database whether they answer. */
+/** Asks Redis (through RedisModule's publisher connection) and the database whether they answer; what went wrong is told with secrets masked. */
 @Injectable()
 export class HealthService {
   constructor(
     @Inject(REDIS_PUBLISHER) private readonly redis: RedisPublisher,
     @Inject(BUILD_STORE) private readonly store: BuildStore,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'secrets'>,
   ) {}
 
   async check(): Promise<HealthReport> {
@@ -22,7 +25,8 @@ export class HealthService {
       probe(() => withTimeout(this.redis.ping())),
       probe(() => withTimeout(this.store.list({ limit: 1 }))),
     ]);
-    return { status: redis === 'ok' && database === 'ok' ? 'ok' : 'unavailable', redis, database };
+    const status = redis === 'ok' && database === 'ok' ? 'ok' : 'unavailable';
+    return { status, redis: maskSecrets(redis, this.config.secrets), database: maskSecrets(database, this.config.secrets) };
   }
 }
 

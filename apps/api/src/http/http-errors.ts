@@ -1,11 +1,14 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { assertUnreachable, DrydockError, type ErrorCode } from '@drydock/core';
+import { APP_CONFIG, type AppConfig } from '@drydock/config';
+import { assertUnreachable, DrydockError, maskSecrets, type ErrorCode } from '@drydock/core';
 
-/** Maps domain errors to HTTP answers; Nest's own HttpExceptions pass through unchanged. */
+/** Maps domain errors to HTTP answers, secrets masked in their messages; Nest's own HttpExceptions pass through unchanged. */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
+
+  constructor(@Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'secrets'>) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
@@ -19,9 +22,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     const code: ErrorCode = error instanceof DrydockError ? error.code : 'infrastructure';
     const status = httpStatusFor(code);
-    if (status >= 500) this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    if (status >= 500) this.logger.error(maskSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error), this.config.secrets));
     const message = status >= 500 && !(error instanceof DrydockError) ? 'internal error' : (error as Error).message;
-    response.status(status).json({ statusCode: status, error: code, message });
+    response.status(status).json({ statusCode: status, error: code, message: maskSecrets(message, this.config.secrets) });
   }
 }
 

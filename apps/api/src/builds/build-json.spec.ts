@@ -1,0 +1,14 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Build } from '@drydock/core';
+import { buildJson } from './build-json.js';
+
+describe('buildJson', () => {
+  it('keeps credentials out of the clone URL and secrets out of the error', () => {
+    const build = { id: 1, cloneUrl: 'https://user:pw-in-url@github.com/acme/app.git', error: 'push failed: login ghp_registry_pass refused' } as Build;
+    expect(buildJson(build, ['ghp_registry_pass'])).toMatchObject({
+      cloneUrl: 'https://github.com/acme/app.git',
+      error: 'push failed: login *** refused',
+    });
+    expect(buildJson({ ...build, error: null }, ['x']).error).toBeNull();
+  });
+});
