@@ -111,6 +111,63 @@ describe('RedisBuildLogs on Redis streams', () => {
   });
 });
 
+describe('RedisBuildLogs shared readers', () => {
+  const connections = async () => String(await redis.client('LIST')).trim().split('\n').length;
+
+  it('serves every follower of a build from one reader on one connection, and lets it go with the last', async () => {
+    const { logs, nextBuildId } = subject();
+    const id = nextBuildId();
+    const writer = logs.open(id);
+    writer.line('before anyone followed');
+    await waitFor(async () => (await redis.xlen(keyOf(id))) === 1);
+    const before = await connections();
+
+    const followers = Array.from({ length: 50 }, () => {
+      const seen: string[] = [];
+      const done = (async () => {
+        for await (const line of logs.follow(id, new AbortController().signal)) seen.push(line);
+      })();
+      return { seen, done };
+    });
+    await waitFor(() => followers.every((f) => f.seen.length === 1));
+    expect(logs.liveReaders).toBe(1);
+    expect((await connections()) - before).toBeLessThanOrEqual(1);
+
+    writer.line('while they followed');
+    const late = (async () => {
+      const seen: string[] = [];
+      for await (const line of logs.follow(id, new AbortController().signal)) seen.push(line);
+      return seen;
+    })();
+    await writer.close();
+    await Promise.all(followers.map((f) => f.done));
+    for (const f of followers) expect(f.seen).toEqual(['before anyone followed', 'while they followed']);
+    expect(await late).toEqual(['before anyone followed', 'while they followed']);
+    expect(logs.liveReaders).toBe(0);
+  });
+
+  it('keeps the reader while one follower stays when another aborts', async () => {
+    const { logs, nextBuildId } = subject();
+    const id = nextBuildId();
+    const writer = logs.open(id);
+    writer.line('one');
+    const leaving = new AbortController();
+    const gone = (async () => {
+      for await (const _line of logs.follow(id, leaving.signal)) leaving.abort();
+    })();
+    const staying: string[] = [];
+    const stays = (async () => {
+      for await (const line of logs.follow(id, new AbortController().signal)) staying.push(line);
+    })();
+    await gone;
+    writer.line('two');
+    await writer.close();
+    await stays;
+    expect(staying).toEqual(['one', 'two']);
+    expect(logs.liveReaders).toBe(0);
+  });
+});
+
 describe('LogsModule', () => {
   it('provides BUILD_LOGS on the configured Redis, prefix, events and archive, masking the configured secrets', async () => {
     const modulePrefix = `${prefix}-module`;

@@ -4,9 +4,9 @@ import { redisKey, type RedisPrefix } from '@drydock/redis';
 import type { BuildLogs } from './build-logs.js';
 import type { LogArchive } from './log-archive.js';
 import { eventOf, type StreamEntry } from './log-stream.js';
-import { joinLines, secretsToMask } from './log-text.js';
-import { followLogStream } from './redis-log-follower.js';
+import { joinLines, secretsToMask, splitLines } from './log-text.js';
 import { RedisLogWriter } from './redis-log-writer.js';
+import { streamIdAfter, SharedLogReader, type ReaderEvent, type ReaderFollower } from './shared-log-reader.js';
 
 export interface RedisBuildLogsOptions {
   /** Masked in every log (AppConfig.secrets). */
@@ -16,14 +16,14 @@ export interface RedisBuildLogsOptions {
   /** The instance's key prefix (AppConfig.redisPrefix): a build's stream is `<prefix>:log:<id>`. */
   prefix: RedisPrefix;
   flushIntervalMs?: number;
-  /** See FollowOptions. */
+  /** See SharedLogReaderOptions. */
   blockMs?: number;
   finishGraceMs?: number;
   closedTtlSeconds?: number;
 }
 
 export interface RedisBuildLogsDeps {
-  /** For XADD/XRANGE; each follow blocks on its own `duplicate()`. */
+  /** For XADD/XRANGE; each build followed blocks on one `duplicate()`, shared by its followers. */
   redis: Redis;
   archive: LogArchive;
   /** A follow ends on `build.finished` when its log is never closed. */
@@ -32,8 +32,8 @@ export interface RedisBuildLogsDeps {
 
 /** BuildLogs on Redis streams (live) and a LogArchive (kept). See BuildLogs for the contract. */
 export class RedisBuildLogs implements BuildLogs {
-  /** How to disconnect each follow in progress. */
-  private readonly followers = new Set<() => void>();
+  /** One shared reader per build followed in this process. */
+  private readonly readers = new Map<number, SharedLogReader>();
   private readonly redis: Redis;
   private readonly archive: LogArchive;
   private readonly events: BuildEvents;
@@ -57,36 +57,62 @@ export class RedisBuildLogs implements BuildLogs {
     });
   }
 
+  /**
+   * What is logged already (XRANGE), then what the build's shared reader delivers (one XREAD
+   * loop per build in this process, however many follow it), skipping by id what both gave.
+   */
   async *follow(buildId: number, signal: AbortSignal): AsyncIterable<string> {
     if (signal.aborted || this.stopped) return;
-    let finished = false;
-    const unsubscribe = await this.events.subscribe((event) => {
-      if (event.type === 'build.finished' && event.buildId === buildId) finished = true;
-    });
-    const connection = this.redis.duplicate();
-    connection.on('error', () => undefined); // a failed read rejects the follow; no unhandled 'error' event
-    // once only: a second disconnect() of an ending connection leaves a 2 s timer behind
-    let disconnected = false;
-    const disconnect = () => {
-      if (!disconnected) connection.disconnect();
-      disconnected = true;
-    };
-    signal.addEventListener('abort', disconnect, { once: true });
-    this.followers.add(disconnect);
+    const key = this.keyOf(buildId);
+    if (((await this.redis.xlen(key)) ?? 0) === 0) {
+      const archived = await this.archive.read(buildId);
+      if (archived !== undefined) return yield* splitLines(archived);
+    }
+    let follower: ReaderFollower | undefined;
     try {
-      yield* followLogStream(connection, this.archive, buildId, this.keyOf(buildId), signal, {
-        blockMs: this.options.blockMs ?? 1000,
-        finishGraceMs: this.options.finishGraceMs ?? 2000,
-        finished: () => finished,
-      });
+      follower = await this.readerOf(buildId).join();
+      let lastId = '0-0';
+      let batch: ReaderEvent | undefined = { entries: (await this.redis.xrange(key, '-', '+')) as StreamEntry[] };
+      while (batch && !signal.aborted) {
+        if ('failed' in batch) throw batch.failed;
+        if ('ended' in batch) {
+          // nothing was ever streamed: the build finished before it logged (cancelled while queued)
+          if (batch.ended === 'finished' && lastId === '0-0') yield* splitLines((await this.archive.read(buildId)) ?? '');
+          return;
+        }
+        for (const entry of batch.entries) {
+          if (!streamIdAfter(entry[0], lastId)) continue;
+          lastId = entry[0];
+          const event = eventOf(entry);
+          if ('end' in event) return;
+          yield event.line;
+        }
+        batch = await follower.next(signal);
+      }
     } catch (err) {
       if (!signal.aborted && !this.stopped) throw err;
     } finally {
-      signal.removeEventListener('abort', disconnect);
-      this.followers.delete(disconnect);
-      disconnect();
-      await unsubscribe();
+      follower?.leave();
     }
+  }
+
+  /** The build's shared reader in this process, made on first use; it goes when its last follower does. */
+  private readerOf(buildId: number): SharedLogReader {
+    const existing = this.readers.get(buildId);
+    if (existing) return existing;
+    const reader = new SharedLogReader(this.redis, this.events, buildId, this.keyOf(buildId), {
+      blockMs: this.options.blockMs ?? 1000,
+      finishGraceMs: this.options.finishGraceMs ?? 2000,
+    }, (done) => {
+      if (this.readers.get(buildId) === done) this.readers.delete(buildId);
+    });
+    this.readers.set(buildId, reader);
+    return reader;
+  }
+
+  /** How many builds this process reads live (one Redis connection each). */
+  get liveReaders(): number {
+    return this.readers.size;
   }
 
   /** A stream without its end marker is a run in progress (maybe a retry): it wins over an archived log. */
@@ -101,7 +127,7 @@ export class RedisBuildLogs implements BuildLogs {
   /** Ends every follow in progress (at shutdown). */
   disconnectFollowers(): void {
     this.stopped = true;
-    for (const disconnect of this.followers) disconnect();
+    for (const reader of [...this.readers.values()]) reader.stop();
   }
 
   private keyOf(buildId: number): string {
