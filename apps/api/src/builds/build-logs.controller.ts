@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Param, ParseIntPipe, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { BuildLogsService } from './build-logs.service.js';
+import { BuildLogsService, MAX_LOG_STREAMS } from './build-logs.service.js';
 import { BuildsService } from './builds.service.js';
 
 @ApiTags('builds')
@@ -21,7 +21,17 @@ export class BuildLogsController {
       return;
     }
     await this.builds.get(id); // 404 for an unknown build, before the stream starts
-    await this.stream(id, res);
+    const release = this.buildLogs.reserveStream();
+    if (!release) {
+      res.status(429).set('Retry-After', '10').type('text/plain; charset=utf-8');
+      res.send(`too many live log streams on this server (at most ${MAX_LOG_STREAMS}): try again later, or read the log as text without Accept: text/event-stream\n`);
+      return;
+    }
+    try {
+      await this.stream(id, res);
+    } finally {
+      release();
+    }
   }
 
   /** Server-sent events: one `data:` per log line, then `event: end` with the build's status. */

@@ -6,6 +6,8 @@ import { BuildsService } from './builds.service.js';
 
 export type LogStreamEvent = { line: string } | { end: BuildStatus };
 
+/** Live log streams one API process serves at once (all builds together); past it a request is refused with 429. */
+export const MAX_LOG_STREAMS = 100;
 /** How long a follow may outlive its build's end (it normally ends by itself, on the log's end). */
 const FOLLOW_GRACE_MS = 5000;
 /** How long the final status may take to follow the log's end (the log is stored first). */
@@ -14,11 +16,28 @@ const SETTLE_MS = 5000;
 /** A build's log for the API: the whole text, or a live follow that ends with the build's final status. */
 @Injectable()
 export class BuildLogsService {
+  private openStreams = 0;
+
   constructor(
     @Inject(BuildsService) private readonly builds: Pick<BuildsService, 'get'>,
     @Inject(BUILD_LOGS) private readonly logs: BuildLogs,
     @Inject(BUILD_EVENTS) private readonly events: BuildEvents,
   ) {}
+
+  /**
+   * Takes one of the process's MAX_LOG_STREAMS live-stream slots: resolves with its release
+   * (idempotent), or null when all are taken. Streams of one build share one Redis reader;
+   * the cap bounds the readers and sockets all builds together hold.
+   */
+  reserveStream(limit = MAX_LOG_STREAMS): (() => void) | null {
+    if (this.openStreams >= limit) return null;
+    this.openStreams++;
+    let released = false;
+    return () => {
+      if (!released) this.openStreams--;
+      released = true;
+    };
+  }
 
   async text(id: number): Promise<string> {
     await this.builds.get(id); // not_found for an unknown build
