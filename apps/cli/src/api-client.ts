@@ -105,7 +105,7 @@ export class DrydockApi {
     } catch (err) {
       throw unreachableFrom(this.config.url, err);
     }
-    if (!res.ok) throw await apiErrorFrom(res, call, this.config.token !== null);
+    if (!res.ok) throw await apiErrorFrom(res, call, this.config.tokenSource);
     return res;
   }
 }

@@ -12,7 +12,8 @@ export interface ApiCall {
 /** Nest/Express answer an unknown route with `Cannot POST /path`: a server without that endpoint. */
 const MISSING_ROUTE = /^Cannot (GET|POST|PUT|PATCH|DELETE) /;
 
-export async function apiErrorFrom(res: Response, call: ApiCall, sentToken: boolean): Promise<ApiError> {
+/** `tokenSource`: where the token sent came from (`--token`, `DRYDOCK_API_TOKEN`, a file), null when none was sent. */
+export async function apiErrorFrom(res: Response, call: ApiCall, tokenSource: string | null): Promise<ApiError> {
   const detail = serverMessage(await res.text().catch(() => ''));
   const answered = `${call.method} ${call.path} answered ${res.status} ${res.statusText}`.trim();
   const message = ((): string => {
@@ -22,9 +23,10 @@ export async function apiErrorFrom(res: Response, call: ApiCall, sentToken: bool
       case 422:
         return detail ?? answered;
       case 401:
-        return sentToken
-          ? 'the server rejected DRYDOCK_API_TOKEN (401 Unauthorized); check that it matches the server\'s token'
-          : 'the server requires an API token (401 Unauthorized); set DRYDOCK_API_TOKEN';
+        if (tokenSource === null) {
+          return "the server requires an API token (401 Unauthorized), which it keeps in api-token in its data dir; pass --token or set DRYDOCK_API_TOKEN";
+        }
+        return `the server rejected ${tokenSource.startsWith('/') ? `the API token in ${tokenSource}` : tokenSource} (401 Unauthorized); check that it matches the server's token`;
       case 404:
         if (detail && MISSING_ROUTE.test(detail)) return `this Drydock server does not support ${call.method} ${call.path} (404: ${detail})`;
         return call.notFound ?? detail ?? answered;

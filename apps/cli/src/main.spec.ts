@@ -1,13 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { aBuild } from './testing/build-fixture.js';
 import { CompiledCli, type CliResult } from './testing/compiled-cli.js';
 import { FakeDrydockServer } from './testing/fake-drydock-server.js';
 
 let cli: CompiledCli;
 let server: FakeDrydockServer;
+const emptyDataDir = mkdtempSync(join(tmpdir(), 'drydock-cli-data-'));
+/** An empty data dir by default, so no api-token file of this machine's server is read. */
 const drydock = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
-  cli.run(args, { DRYDOCK_URL: server.url, ...env });
+  cli.run(args, { DRYDOCK_URL: server.url, DRYDOCK_DATA_DIR: emptyDataDir, ...env });
 
 const noStackTrace = (r: CliResult): void => expect(r.stderr).not.toMatch(/^\s+at /m);
 
@@ -15,6 +20,7 @@ beforeAll(async () => {
   cli = await CompiledCli.build();
 }, 60_000);
 afterAll(() => cli.remove());
+afterAll(() => rmSync(emptyDataDir, { recursive: true, force: true }));
 
 beforeEach(async () => {
   await server?.close();
@@ -89,6 +95,26 @@ describe('errors', () => {
     const right = await drydock(['rebuild', '42'], { DRYDOCK_API_TOKEN: 's3cret' });
     expect(right).toMatchObject({ code: 0, stdout: '#50 queued: acme/app main 0123456\n' });
     expect(server.requests.at(-1)).toMatchObject({ method: 'POST', url: '/api/builds/42/rebuild', authorization: 'Bearer s3cret' });
+  });
+
+  it('takes --token first, then DRYDOCK_API_TOKEN, then the api-token file in DRYDOCK_DATA_DIR', async () => {
+    server.token = 'from-the-file';
+    const dataDir = mkdtempSync(join(tmpdir(), 'drydock-cli-token-'));
+    try {
+      writeFileSync(join(dataDir, 'api-token'), 'from-the-file\n', { mode: 0o600 });
+      server.planNextBuild(aBuild({ id: 51, status: 'queued' }));
+      expect(await drydock(['rebuild', '42'], { DRYDOCK_DATA_DIR: dataDir })).toMatchObject({ code: 0 });
+      expect(server.requests.at(-1)).toMatchObject({ authorization: 'Bearer from-the-file' });
+      const envWins = await drydock(['rebuild', '42'], { DRYDOCK_DATA_DIR: dataDir, DRYDOCK_API_TOKEN: 'from-env' });
+      expect(envWins.stderr).toMatch(/^drydock: the server rejected DRYDOCK_API_TOKEN/);
+      const flagWins = await drydock(['rebuild', '42', '--token', 'from-flag'], { DRYDOCK_DATA_DIR: dataDir, DRYDOCK_API_TOKEN: 'from-the-file' });
+      expect(flagWins.stderr).toMatch(/^drydock: the server rejected --token/);
+      writeFileSync(join(dataDir, 'api-token'), 'stale\n');
+      const stale = await drydock(['rebuild', '42'], { DRYDOCK_DATA_DIR: dataDir });
+      expect(stale.stderr).toContain(`the server rejected the API token in ${join(dataDir, 'api-token')}`);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it("shows the server's 400 message", async () => {

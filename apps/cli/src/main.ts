@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { messageOf } from '@drydock/core';
 import { DrydockApi } from './api-client.js';
-import { loadCliConfig } from './cli-config.js';
+import { loadCliConfig, type CliFlags } from './cli-config.js';
 import type { CliContext } from './cli-context.js';
 import { exitCodeOf } from './cli-errors.js';
 import { createProgram } from './program.js';
@@ -10,16 +10,19 @@ import { terminalOf } from './terminal.js';
 /** Runs the CLI and resolves to the exit code; expected failures become one `drydock: …` line, never a stack trace. */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let api: DrydockApi | undefined;
+  let flags: () => CliFlags = () => ({});
   const ctx: CliContext = {
     get api() {
-      return (api ??= new DrydockApi(loadCliConfig(env)));
+      return (api ??= new DrydockApi(loadCliConfig(env, flags())));
     },
     stdout: terminalOf(process.stdout),
     stderr: terminalOf(process.stderr),
     exitCode: 0,
   };
   try {
-    await createProgram(ctx).parseAsync(argv);
+    const program = createProgram(ctx);
+    flags = () => program.opts<CliFlags>();
+    await program.parseAsync(argv);
     return ctx.exitCode;
   } catch (err) {
     if (!(err instanceof CommanderError)) ctx.stderr.write(`drydock: ${messageOf(err)}\n`);

@@ -12,8 +12,9 @@ import { triggerCommand } from './commands/trigger.command.js';
 
 const EPILOGUE = `
 Environment:
-  DRYDOCK_URL        the Drydock server (default ${DEFAULT_URL})
-  DRYDOCK_API_TOKEN  sent as "Authorization: Bearer <token>"; needed when the server sets one
+  DRYDOCK_URL        the Drydock server (default ${DEFAULT_URL}); --server wins over it
+  DRYDOCK_API_TOKEN  sent as "Authorization: Bearer <token>" (starting builds needs it); --token wins over it,
+                     and without either the token is read from <DRYDOCK_DATA_DIR or ./data>/api-token
 
 Exit codes:
   ${EXIT.ok}   done (with --wait: the build succeeded)
@@ -29,6 +30,8 @@ export function createProgram(ctx: CliContext): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'drydock: ')) })
     .showHelpAfterError('(run with --help for usage)')
+    .option('--server <url>', 'the Drydock server (instead of DRYDOCK_URL)')
+    .option('--token <token>', 'the API token (instead of DRYDOCK_API_TOKEN)')
     .addHelpText('after', EPILOGUE);
   const commands = [buildsCommand, showCommand, logsCommand, triggerCommand, rebuildCommand, cancelCommand, retryCommand];
   for (const create of commands) program.addCommand(create(ctx).copyInheritedSettings(program));
