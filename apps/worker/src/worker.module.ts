@@ -11,10 +11,11 @@ import { CancelListener } from './cancel-listener.js';
 import { engineCheckProvider } from './engine-check.js';
 import { pipelineDepsProvider } from './pipeline-deps.provider.js';
 import { RequeueUnfinished } from './requeue-unfinished.js';
+import { RetentionTimer } from './retention/retention-timer.js';
 
 /** The build side: queue jobs in, pipeline runs out. Expects ConfigModule from the root. */
 @Module({
   imports: [StoreModule, EventsModule, LogsModule, QueueModule, GitHubModule, DockerModule, GitModule],
-  providers: [engineCheckProvider, pipelineDepsProvider, BuildProcessor, CancelListener, RequeueUnfinished],
+  providers: [engineCheckProvider, pipelineDepsProvider, BuildProcessor, CancelListener, RequeueUnfinished, RetentionTimer],
 })
 export class WorkerModule {}

@@ -2,3 +2,4 @@ export * from './git-client.js';
 export * from './simple-git-client.js';
 export * from './git.module.js';
 export { displayUrl, githubGitHost, mayReceiveToken, mirrorDirFor } from './repo-url.js';
+export { pruneMirrors } from './mirror-retention.js';

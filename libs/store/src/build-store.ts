@@ -23,6 +23,13 @@ export interface BuildStore {
    * build) told; manual builds and rebuilds never count. Undefined for a repository no webhook named.
    */
   knownRepository(repo: string): Promise<KnownRepository | undefined>;
+  /**
+   * Retention: deletes the stored logs of builds created before `cutoff` (ISO time) and the
+   * webhook deliveries received before it; the builds themselves stay. Idempotent.
+   */
+  pruneBefore(cutoff: string): Promise<{ logs: number; deliveries: number }>;
+  /** The clone URLs (distinct) of builds created at or after `since`, or not finished yet: the mirrors still in use. */
+  cloneUrlsBuiltSince(since: string): Promise<string[]>;
 }
 
 export const BUILD_STORE = Symbol('BuildStore');

@@ -110,6 +110,23 @@ export class KyselyBuildStore implements BuildStore {
     return row && { cloneUrl: row.clone_url, defaultBranch: row.default_branch };
   }
 
+  async pruneBefore(cutoff: string): Promise<{ logs: number; deliveries: number }> {
+    const old = this.db.selectFrom('builds').select('id').where('created_at', '<', cutoff);
+    const logs = await this.db.deleteFrom('build_logs').where('build_id', 'in', old).executeTakeFirst();
+    const deliveries = await this.db.deleteFrom('deliveries').where('received_at', '<', cutoff).executeTakeFirst();
+    return { logs: Number(logs.numDeletedRows), deliveries: Number(deliveries.numDeletedRows) };
+  }
+
+  async cloneUrlsBuiltSince(since: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('builds')
+      .select('clone_url')
+      .distinct()
+      .where((eb) => eb.or([eb('created_at', '>=', since), eb('status', 'in', ['queued', 'running'])]))
+      .execute();
+    return rows.map((r) => r.clone_url);
+  }
+
   private async buildsOfDelivery(deliveryId: string): Promise<Build[]> {
     const delivery = await this.db
       .selectFrom('deliveries')

@@ -206,6 +206,33 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
     expect(await store.readLog(build.id)).toBe('replaced\n');
   });
 
+  it('prunes logs and deliveries from before a cutoff, keeps the builds, and names the clone URLs built since', async () => {
+    const oldRepo = freshRepo();
+    const [old] = (await store.createBuilds([buildRequestFor(oldRepo)], `delivery-old-${oldRepo}`)).builds;
+    await store.saveLog(old.id, 'old log\n');
+    await store.update(old.id, { status: 'success' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const cutoff = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const newRepo = freshRepo();
+    const [recent] = (await store.createBuilds([buildRequestFor(newRepo)], `delivery-new-${newRepo}`)).builds;
+    await store.saveLog(recent.id, 'new log\n');
+
+    const pruned = await store.pruneBefore(cutoff);
+
+    expect(pruned.logs).toBeGreaterThanOrEqual(1);
+    expect(pruned.deliveries).toBeGreaterThanOrEqual(1);
+    expect(await store.readLog(old.id)).toBeUndefined();
+    expect(await store.readLog(recent.id)).toBe('new log\n');
+    expect((await store.get(old.id))?.id).toBe(old.id);
+    // the delivery is gone, so a redelivery of it creates builds again; the recent one is still known
+    expect((await store.createBuilds([buildRequestFor(newRepo)], `delivery-new-${newRepo}`)).duplicate).toBe(true);
+    expect((await store.createBuilds([buildRequestFor(oldRepo)], `delivery-old-${oldRepo}`)).duplicate).toBe(false);
+    const inUse = await store.cloneUrlsBuiltSince(cutoff);
+    expect(inUse).toContain(recent.cloneUrl);
+    expect(await store.pruneBefore(cutoff)).toEqual({ logs: 0, deliveries: 0 });
+  });
+
   it('lists unfinished builds oldest first', async () => {
     const { builds } = await store.createBuilds([buildRequestFor(freshRepo()), buildRequestFor(freshRepo()), buildRequestFor(freshRepo())]);
     const [queued, running, done] = builds;
