@@ -13,7 +13,9 @@
 #    and not started.
 # 3. scripts/base-images.sh: busybox:latest and debian:bookworm-slim on that engine
 # 4. npm run build
-# 5. GITHUB_WEBHOOK_SECRET: when unset, generated once into ./data/webhook-secret
+# 5. GITHUB_WEBHOOK_SECRET: when unset, generated once into ./data/webhook-secret; the API
+#    token (DRYDOCK_API_TOKEN): when unset, generated once into <DRYDOCK_DATA_DIR>/api-token,
+#    which Drydock reads at start (it would make the same file itself)
 # 6. npm start (API + worker), or DRYDOCK_UP_EXEC instead (e.g. DRYDOCK_UP_EXEC=true
 #    to check the steps above). DRYDOCK_SKIP_BUILD=1 skips step 4.
 set -euo pipefail
@@ -73,6 +75,26 @@ ensure_webhook_secret() {
   log "GitHub webhook secret (set it on the repository's webhook): $GITHUB_WEBHOOK_SECRET"
 }
 
+# The file Drydock itself would generate at its first start; made here so it can be printed.
+# Written whole before it appears (hard link of a finished temporary file), as Drydock does.
+ensure_api_token() {
+  if [[ -n ${DRYDOCK_API_TOKEN:-} || -n ${DRYDOCK_API_TOKEN_FILE:-} ]]; then
+    log "API token: DRYDOCK_API_TOKEN"
+    return 0
+  fi
+  local dir=${DRYDOCK_DATA_DIR:-data}
+  local file=$dir/api-token
+  if [[ ! -s $file ]]; then
+    mkdir -p "$dir"
+    local temp
+    temp=$(umask 077 && mktemp "$file.XXXXXX.tmp")
+    head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$temp"
+    if ln "$temp" "$file" 2>/dev/null; then log "generated an API token into $file"; fi
+    rm -f "$temp"
+  fi
+  log "API token (for POST calls: Authorization: Bearer <token>; the CLI reads $file itself): $(cat "$file")"
+}
+
 main() {
   SERVICES_RECORD=$(mktemp)
   trap stop_what_we_started EXIT
@@ -85,6 +107,7 @@ main() {
   bash scripts/base-images.sh
   if [[ ${DRYDOCK_SKIP_BUILD:-} != 1 ]]; then npm run build; fi
   ensure_webhook_secret
+  ensure_api_token
 
   log "REDIS_URL=$REDIS_URL DOCKER_HOST=$DOCKER_HOST DRYDOCK_REGISTRY=$DRYDOCK_REGISTRY"
   # Not exec: this shell stays to stop the services when the app ends or on Ctrl-C.
