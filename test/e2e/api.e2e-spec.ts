@@ -3,6 +3,7 @@ import type { Build } from '@drydock/core';
 import {
   type FakeGitHubServer,
   getBuild,
+  startDrydock,
   startE2eWorld,
   waitForBuild,
   type DrydockStack,
@@ -19,7 +20,9 @@ let github: FakeGitHubServer;
 let drydock: DrydockStack;
 
 beforeAll(async () => {
-  world = await startE2eWorld({ env: { DRYDOCK_API_TOKEN: TOKEN, GITHUB_TOKEN, DRYDOCK_CONCURRENCY: '1' } });
+  // Manual builds by URL: the git server's acme/api-* repositories, as an operator would allow them.
+  const env = { DRYDOCK_API_TOKEN: TOKEN, GITHUB_TOKEN, DRYDOCK_CONCURRENCY: '1', DRYDOCK_ALLOWED_REPOS: '127.0.0.1:*/acme/api-*' };
+  world = await startE2eWorld({ env });
   ({ github, drydock } = world);
 });
 
@@ -119,6 +122,63 @@ describe('auth', () => {
     expect((await api('/api/builds', { method: 'POST', body, token: 'wrong' })).status).toBe(401);
     expect((await api('/api/builds/1/cancel', { method: 'POST', token: null })).status).toBe(401);
     expect((await api('/api/builds', { token: null })).status).toBe(200);
+    expect((await api('/api/docs-json', { token: null })).status).toBe(200);
+  });
+
+  it('with DRYDOCK_READ_TOKEN_REQUIRED=true needs the token for reads and /api/docs too, but not for /healthz', async () => {
+    const closed = await startDrydock({ githubApiUrl: github.url, mode: 'api', env: { DRYDOCK_READ_TOKEN_REQUIRED: 'true' } });
+    try {
+      for (const path of ['/api/builds', '/api/builds/1', '/api/builds/1/logs', '/api/docs', '/api/docs-json']) {
+        expect({ path, status: (await fetch(`${closed.url}${path}`)).status }).toEqual({ path, status: 401 });
+      }
+      expect((await closed.api('/api/builds')).status).toBe(200);
+      expect((await closed.api('/api/docs-json')).status).toBe(200);
+      expect((await fetch(`${closed.url}/healthz`)).status).toBe(200);
+    } finally {
+      await closed.stop();
+    }
+  });
+});
+
+describe('manual builds of known repositories', () => {
+  it('refuses a clone URL neither known from a webhook nor allowed, naming DRYDOCK_ALLOWED_REPOS', async () => {
+    const stranger = await world.repo(QUICK, 'stranger');
+    for (const repo of [stranger.cloneUrl, 'https://evil.example/acme/api-app.git']) {
+      const res = await api('/api/builds', { method: 'POST', body: JSON.stringify({ repo, ref: 'main' }) });
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { message: string }).message).toContain('DRYDOCK_ALLOWED_REPOS');
+    }
+    expect((await api('/api/builds', { method: 'POST', body: JSON.stringify({ repo: stranger.fullName, ref: 'main' }) })).status).toBe(404);
+
+    // Once its signed webhook has named it, the repository is known: by name and by that URL.
+    await waitForBuild(drydock.url, await pushBuild(stranger));
+    for (const repo of [stranger.fullName, stranger.cloneUrl]) {
+      const res = await api('/api/builds', { method: 'POST', body: JSON.stringify({ repo, ref: 'main' }) });
+      expect(res.status).toBe(201);
+      expect((await res.json()) as Build).toMatchObject({ repo: stranger.fullName, event: 'manual', ref: 'refs/heads/main' });
+    }
+  });
+
+  it('answers 422 for a sha not reachable from the ref, and builds one that is', async () => {
+    const repo = await repoWith(QUICK);
+    const onFeature = await repo.commit({ 'feature.txt': 'only on the feature branch' }, { branch: 'feature' });
+    const refused = await api('/api/builds', { method: 'POST', body: JSON.stringify({ repo: repo.cloneUrl, ref: 'main', sha: onFeature }) });
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { message: string }).message).toContain(onFeature);
+    const res = await api('/api/builds', { method: 'POST', body: JSON.stringify({ repo: repo.cloneUrl, ref: 'feature', sha: repo.sha.slice(0, 7) }) });
+    expect(res.status).toBe(201);
+    expect(await waitForBuild(drydock.url, ((await res.json()) as Build).id)).toMatchObject({ status: 'success', sha: repo.sha, ref: 'refs/heads/feature' });
+  });
+
+  it('never stores credentials given in a clone URL', async () => {
+    const repo = await repoWith(QUICK);
+    const withCredentials = repo.cloneUrl.replace('http://', 'http://someone:pw-in-the-url@');
+    const res = await api('/api/builds', { method: 'POST', body: JSON.stringify({ repo: withCredentials, ref: 'main' }) });
+    expect(res.status).toBe(201);
+    const build = await waitForBuild(drydock.url, ((await res.json()) as Build).id);
+    expect(build).toMatchObject({ status: 'success', cloneUrl: repo.cloneUrl });
+    expect(await (await api(`/api/builds/${build.id}/logs`)).text()).not.toContain('pw-in-the-url');
+    expect(drydock.output()).not.toContain('pw-in-the-url');
   });
 });
 
@@ -183,6 +243,33 @@ describe('logs', () => {
     for (const log of [streamed, stored]) {
       expect(log).toContain('the token is ***');
       expect(log).not.toContain(GITHUB_TOKEN);
+    }
+  });
+});
+
+describe('secrets', () => {
+  it('shows no secret in any API answer, log or status when a build fails on purpose with them', async () => {
+    const leak = `echo leaking ${GITHUB_TOKEN} and ${TOKEN}; exit 3`;
+    const repo = await repoWith({ Dockerfile: 'FROM busybox:latest\n', '.drydock.yml': `images:\n  - test: "${leak}"\n` });
+    const id = await pushBuild(repo);
+    const build = await waitForBuild(drydock.url, id);
+    expect(build).toMatchObject({ status: 'failure', error: 'Test failed: "echo leaking *** and ***; exit 3" exited with 3' });
+    expect((await github.waitForStatus(repo.sha, 'failure')).description).toContain('echo leaking *** and ***');
+
+    const seen = {
+      build: await (await api(`/api/builds/${id}`)).text(),
+      list: await (await api(`/api/builds?repo=${repo.fullName}`)).text(),
+      log: await (await api(`/api/builds/${id}/logs`)).text(),
+      stream: await (await api(`/api/builds/${id}/logs`, { headers: { accept: 'text/event-stream' } })).text(),
+      rebuild: await (await api(`/api/builds/${id}/rebuild`, { method: 'POST' })).text(),
+      health: await (await fetch(`${drydock.url}/healthz`)).text(),
+      // What GitHub was told, less the Authorization header that legitimately carries GITHUB_TOKEN to it.
+      statuses: JSON.stringify(github.statuses.filter((s) => s.sha === repo.sha).map(({ authorization: _, ...status }) => status)),
+      processes: drydock.output(),
+    };
+    expect(seen.log).toContain('leaking *** and ***');
+    for (const [where, text] of Object.entries(seen)) {
+      expect({ where, leaksGitHubToken: text.includes(GITHUB_TOKEN), leaksApiToken: text.includes(TOKEN) }).toEqual({ where, leaksGitHubToken: false, leaksApiToken: false });
     }
   });
 });

@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Build } from '@drydock/core';
 import {
   freePort,
   getBuild,
+  startDrydock,
   startE2eWorld,
+  testServices,
   waitForBuild,
   type DrydockStack,
   type E2eWorld,
@@ -14,12 +17,14 @@ import {
 
 const TOKEN = 'cli-token-abcdef';
 const CLI = path.resolve('bin/drydock.js');
+/** The git server's acme/cli-* repositories may be built by URL. */
+const ALLOWED_REPOS = '127.0.0.1:*/acme/cli-*';
 
 let world: E2eWorld;
 let drydock: DrydockStack;
 
 beforeAll(async () => {
-  world = await startE2eWorld({ env: { DRYDOCK_API_TOKEN: TOKEN } });
+  world = await startE2eWorld({ env: { DRYDOCK_API_TOKEN: TOKEN, DRYDOCK_ALLOWED_REPOS: ALLOWED_REPOS } });
   ({ drydock } = world);
 });
 
@@ -31,9 +36,10 @@ interface CliResult {
   stderr: string;
 }
 
-function drydockCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+function drydockCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
       env: { PATH: process.env.PATH ?? '', DRYDOCK_URL: drydock.url, DRYDOCK_API_TOKEN: TOKEN, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -117,7 +123,9 @@ describe('drydock CLI against a running Drydock', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('build 987654 not found');
 
-    const noToken = await drydockCli(['rebuild', String(built.id)], { DRYDOCK_API_TOKEN: '' });
+    const noTokenDir = mkdtempSync(path.join(testServices().dataDir, 'cli-no-token-'));
+    const noToken = await drydockCli(['rebuild', String(built.id)], { DRYDOCK_API_TOKEN: '', DRYDOCK_DATA_DIR: noTokenDir });
+    rmSync(noTokenDir, { recursive: true, force: true });
     expect(noToken.code).toBe(1);
     expect(noToken.stderr).toContain('DRYDOCK_API_TOKEN');
 
@@ -126,5 +134,41 @@ describe('drydock CLI against a running Drydock', () => {
     expect(down.stderr).toMatch(/cannot reach Drydock/);
 
     for (const result of [unknown, noToken, down]) expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('the API token Drydock generates when none is set', () => {
+  it('is made at first start (0600, its place logged, not its value), refuses callers without it, and serves the CLI with only the file', async () => {
+    const home = mkdtempSync(path.join(testServices().dataDir, 'cli-home-'));
+    const dataDir = path.join(home, 'data'); // the CLI's default data dir, ./data, when run in `home`
+    const stack = await startDrydock({
+      githubApiUrl: world.github.url,
+      mode: 'split', // the API and the worker start at once, and must agree on one token
+      env: { DRYDOCK_API_TOKEN: '', DRYDOCK_DATA_DIR: dataDir, DRYDOCK_ALLOWED_REPOS: ALLOWED_REPOS },
+    });
+    try {
+      const file = path.join(dataDir, 'api-token');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(stack.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(stack.output()).toContain(file);
+      expect(stack.output()).not.toContain(stack.token);
+
+      const repo = await repoWith(PASSES);
+      const body = JSON.stringify({ repo: repo.cloneUrl, ref: 'main' });
+      const anonymous = await fetch(`${stack.url}/api/builds`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(anonymous.status).toBe(401);
+
+      const cli = (args: string[]) => drydockCli(args, { DRYDOCK_URL: stack.url, DRYDOCK_API_TOKEN: '' }, home);
+      const triggered = await cli(['trigger', repo.cloneUrl, '--ref', 'main', '--wait', '--json']);
+      expect(triggered.code).toBe(0);
+      const build = JSON.parse(triggered.stdout) as Build;
+      expect(build).toMatchObject({ status: 'success', sha: repo.sha });
+      const rebuilt = await cli(['rebuild', String(build.id), '--wait', '--json']);
+      expect(rebuilt.code).toBe(0);
+      expect(JSON.parse(rebuilt.stdout)).toMatchObject({ rebuildOf: build.id, status: 'success' });
+    } finally {
+      await stack.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,10 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 export interface DrydockStack {
   url: string;
   env: Record<string, string>;
+  /** The API token: DRYDOCK_API_TOKEN of `env`, or the one Drydock generated into `<DRYDOCK_DATA_DIR>/api-token`. */
+  token: string;
+  /** `fetch` on the API with `Authorization: Bearer <token>` (and a JSON content type when there is a body). */
+  api(path: string, init?: RequestInit): Promise<Response>;
   /** Everything the processes printed, for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -19,7 +23,10 @@ export interface DrydockStack {
 export interface StackOptions {
   githubApiUrl: string;
   webhookSecret?: string;
-  /** Extra or overriding environment. */
+  /**
+   * Extra or overriding environment. A random DRYDOCK_API_TOKEN is set unless this names one;
+   * `DRYDOCK_API_TOKEN: ''` leaves it unset, so Drydock generates its own.
+   */
   env?: Record<string, string>;
   /** `combined` runs `npm start` (API + worker in one process); `split` runs start:api and start:worker; `api` only the API. */
   mode?: 'combined' | 'split' | 'api';
@@ -48,6 +55,7 @@ export async function startDrydock(options: StackOptions): Promise<DrydockStack>
     DRYDOCK_PUBLIC_URL: `http://drydock.test:${port}`,
     GITHUB_API_URL: options.githubApiUrl,
     GITHUB_WEBHOOK_SECRET: options.webhookSecret ?? 'test-webhook-secret',
+    DRYDOCK_API_TOKEN: `test-api-token-${randomBytes(12).toString('hex')}`,
     ...options.env,
   };
   const scripts = {
@@ -64,9 +72,17 @@ export async function startDrydock(options: StackOptions): Promise<DrydockStack>
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, children, () => output);
+  const token = env.DRYDOCK_API_TOKEN || readFileSync(path.join(env.DRYDOCK_DATA_DIR, 'api-token'), 'utf8').trim();
   return {
     url,
     env,
+    token,
+    api: (apiPath, init = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set('authorization', `Bearer ${token}`);
+      if (init.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+      return fetch(`${url}${apiPath}`, { ...init, headers });
+    },
     output: () => output,
     stop: async () => {
       await Promise.all(children.map(stopChild));
