@@ -149,6 +149,15 @@ describe('runBuild', () => {
     expect(world.docker.calls.filter((c) => c.op === 'build')).toEqual([]);
   });
 
+  it('refuses a compose test file whose build context climbs out before building anything', async () => {
+    const compose = 'services:\n  sut:\n    build: ../../..\n';
+    const build = await world.run(await world.queued({ Dockerfile: DOCKERFILE, 'docker-compose.test.yml': compose }));
+    expect(build?.status).toBe('failure');
+    expect(build?.error).toMatch(/^docker-compose\.test\.yml: services\.sut\.build\.context: .* is outside the repository/);
+    expect(world.stepsOf(build)).toEqual(['clone: success', 'config: failure']);
+    expect(world.docker.calls.filter((c) => c.op === 'build' || c.op === 'compose')).toEqual([]);
+  });
+
   it('ends error when the repository cannot be cloned', async () => {
     const build = await world.run(await world.queued({ Dockerfile: DOCKERFILE }, { cloneUrl: 'https://github.com/acme/gone.git' }));
     expect(build).toMatchObject({ status: 'error', error: expect.stringContaining('repository not found') });

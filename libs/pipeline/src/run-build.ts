@@ -38,7 +38,7 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
       cloneStep(ctx, deps.git, { cloneUrl: build.cloneUrl, ref: build.ref, sha: build.sha, token: deps.settings.githubToken, destDir }),
     );
     if (checkout.sha !== run.build.sha) await run.save({ sha: checkout.sha });
-    const config = await run.step('config', (ctx) => configStep(ctx, checkout.dir));
+    const config = await run.step('config', (ctx) => configStep(ctx, deps.docker, checkout.dir));
     if (config.timeoutSeconds !== null) run.limitTo(Math.min(config.timeoutSeconds, deps.settings.buildTimeoutSeconds));
     const released = tagOf(build.ref) ? await releasedVersions(deps.store, build.repo) : [];
     plans = planImages(run.build, checkout.sha, config.images, deps.settings.registry, released);

@@ -1,15 +1,10 @@
-import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { DrydockError } from '@drydock/core';
 import type { DockerEngine } from '@drydock/docker';
-import { checkComposeFile } from '../compose-check.js';
 import type { ImagePlan } from '../image-plan.js';
 import { scopedTo, type StepContext } from '../step-context.js';
 
-/**
- * Runs the image's test commands in it, or the compose `sut` (once its paths are checked to stay
- * inside the checkout); any non-zero exit fails the build.
- */
+/** Runs the image's test commands in it, or the compose `sut` (checked by the config step); any non-zero exit fails the build. */
 export async function testStep(ctx: StepContext, docker: DockerEngine, plan: ImagePlan, composeTestFile: string | null, checkoutDir: string): Promise<void> {
   const scoped = scopedTo(ctx);
   if (plan.spec.testCommands.length > 0) {
@@ -21,7 +16,6 @@ export async function testStep(ctx: StepContext, docker: DockerEngine, plan: Ima
     return;
   }
   if (composeTestFile) {
-    await checkComposeFile(await realpath(checkoutDir), composeTestFile, (files) => docker.composeConfig({ ...scoped, image: plan.localRef, ...files }));
     ctx.log.line(`Running service sut of ${composeTestFile}`);
     const composeFile = path.join(checkoutDir, composeTestFile);
     const { exitCode } = await docker.runComposeTest({ ...scoped, image: plan.localRef, projectDir: checkoutDir, composeFile });
