@@ -5,7 +5,8 @@ import type { Build, BuildEvent, BuildRequest, BuildStatus } from '@drydock/core
  * `createBuilds` is atomic: with a delivery id it records the delivery and its builds in
  * one transaction, and a delivery seen before returns the builds it made then with
  * `duplicate: true`. `transition` is a compare-and-set on status, so a cancel and a
- * worker finishing cannot both win. Reads return undefined for unknown ids.
+ * worker finishing cannot both win. Reads return undefined for unknown ids. Build logs are
+ * kept beside the builds by `KyselyLogArchive` (the logs lib's LogArchive port).
  */
 export interface BuildStore {
   createBuilds(requests: BuildRequest[], deliveryId?: string): Promise<{ builds: Build[]; duplicate: boolean }>;
@@ -14,8 +15,6 @@ export interface BuildStore {
   /** Updates when the status is one of `from`; returns the updated build or undefined. */
   transition(id: number, from: readonly BuildStatus[], patch: BuildPatch): Promise<Build | undefined>;
   update(id: number, patch: BuildPatch): Promise<Build>;
-  saveLog(id: number, text: string): Promise<void>;
-  readLog(id: number): Promise<string | undefined>;
   /** Builds stored but not finished: the worker re-queues them after a crash. */
   listUnfinished(): Promise<Build[]>;
   /**

@@ -12,6 +12,7 @@ import { buildRequestFor, describeBuildStoreContract, testServices } from '@dryd
 import { BUILD_STORE, type BuildStore } from './build-store.js';
 import { createDatabase, type Database } from './database.js';
 import { KyselyBuildStore } from './kysely-build-store.js';
+import { KyselyLogArchive } from './kysely-log-archive.js';
 import { listQuery } from './list-query.js';
 import { migrateToLatest } from './migrate.js';
 import { StoreModule } from './store.module.js';
@@ -72,7 +73,7 @@ const dialects = [
 for (const { dialect, open } of dialects) {
   describeBuildStoreContract(`KyselyBuildStore on ${dialect}`, async () => {
     const testDb = await open();
-    return { store: new KyselyBuildStore(testDb.database.db), close: () => testDb.drop() };
+    return { store: new KyselyBuildStore(testDb.database.db), archive: new KyselyLogArchive(testDb.database.db), close: () => testDb.drop() };
   });
 }
 

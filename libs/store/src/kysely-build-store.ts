@@ -75,19 +75,6 @@ export class KyselyBuildStore implements BuildStore {
     return toBuild(row);
   }
 
-  async saveLog(id: number, text: string): Promise<void> {
-    await this.db
-      .insertInto('build_logs')
-      .values({ build_id: id, text })
-      .onConflict((oc) => oc.column('build_id').doUpdateSet({ text: (eb) => eb.ref('excluded.text') }))
-      .execute();
-  }
-
-  async readLog(id: number): Promise<string | undefined> {
-    const row = await this.db.selectFrom('build_logs').select('text').where('build_id', '=', id).executeTakeFirst();
-    return row?.text;
-  }
-
   async listUnfinished(): Promise<Build[]> {
     const rows = await this.db
       .selectFrom('builds')

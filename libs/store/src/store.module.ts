@@ -1,11 +1,11 @@
 import { Global, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@drydock/config';
 import { LOG_ARCHIVE } from '@drydock/logs';
-import { BUILD_STORE, type BuildStore } from './build-store.js';
+import { BUILD_STORE } from './build-store.js';
 import { createDatabase, type Database } from './database.js';
 import { KyselyBuildStore } from './kysely-build-store.js';
 import { migrateToLatest } from './migrate.js';
-import { StoreLogArchive } from './store-log-archive.js';
+import { KyselyLogArchive } from './kysely-log-archive.js';
 
 /** The database behind BUILD_STORE; exported for health checks (`select 1`). */
 export const DATABASE = Symbol('Database');
@@ -37,7 +37,7 @@ export const DATABASE = Symbol('Database');
       inject: [DATABASE],
       useFactory: (database: Database) => new KyselyBuildStore(database.db),
     },
-    { provide: LOG_ARCHIVE, inject: [BUILD_STORE], useFactory: (store: BuildStore) => new StoreLogArchive(store) },
+    { provide: LOG_ARCHIVE, inject: [DATABASE], useFactory: (database: Database) => new KyselyLogArchive(database.db) },
   ],
   exports: [BUILD_STORE, DATABASE, LOG_ARCHIVE],
 })

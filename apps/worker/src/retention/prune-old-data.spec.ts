@@ -1,21 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildRequestFor, createMemoryBuildStore } from '@drydock/testing';
-import type { KyselyBuildStore } from '@drydock/store';
+import type { KyselyBuildStore, KyselyLogArchive } from '@drydock/store';
 import { pruneOldData } from './prune-old-data.js';
 
 describe('pruneOldData', () => {
   let store: KyselyBuildStore;
+  let archive: KyselyLogArchive;
   let close: () => Promise<void>;
   const day = 24 * 3600 * 1000;
 
   beforeAll(async () => {
-    ({ store, close } = await createMemoryBuildStore());
+    ({ store, archive, close } = await createMemoryBuildStore());
   });
   afterAll(() => close());
 
   it('deletes logs and deliveries past the retention and removes the mirrors of repositories not built since', async () => {
     const [old] = (await store.createBuilds([buildRequestFor('acme/old')], 'delivery-old')).builds;
-    await store.saveLog(old.id, 'old\n');
+    await archive.save(old.id, 'old\n');
     await store.update(old.id, { status: 'success' });
     const mirrorsAsked: Array<{ keep: readonly string[]; since: Date }> = [];
     const later = new Date(Date.now() + 91 * day); // 91 days on, with retention 90: `old` is past it
@@ -32,7 +33,7 @@ describe('pruneOldData', () => {
     });
 
     expect(report).toMatchObject({ logs: 1, deliveries: 1, mirrors: 1 });
-    expect(await store.readLog(old.id)).toBeUndefined();
+    expect(await archive.read(old.id)).toBeUndefined();
     expect(await store.get(old.id)).toBeDefined();
     expect(mirrorsAsked).toHaveLength(1);
     expect(mirrorsAsked[0].since.getTime()).toBe(later.getTime() - 90 * day);

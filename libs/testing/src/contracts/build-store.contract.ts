@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DrydockError, type BuildRequest } from '@drydock/core';
+import type { LogArchive } from '@drydock/logs';
 import type { BuildListQuery, BuildStore } from '@drydock/store';
 
 /** A store under test, and how to throw it away. */
 export interface StoreSubject {
   store: BuildStore;
+  /** The log archive on the same database: retention prunes both. */
+  archive: LogArchive;
   close(): Promise<void>;
 }
 
@@ -17,10 +20,11 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
   describe(`BuildStore contract: ${name}`, () => {
     let subject: StoreSubject;
     let store: BuildStore;
+    let archive: LogArchive;
 
     beforeAll(async () => {
       subject = await open();
-      store = subject.store;
+      ({ store, archive } = subject);
     });
     afterAll(async () => {
       await subject?.close();
@@ -198,32 +202,32 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
 
   it('saves and reads a build log, replacing it on a second save', async () => {
     const [build] = (await store.createBuilds([buildRequestFor(freshRepo())])).builds;
-    expect(await store.readLog(build.id)).toBeUndefined();
+    expect(await archive.read(build.id)).toBeUndefined();
     const text = 'step 1/3 ✓\nunicode: ünïcødé 🚢\n\n';
-    await store.saveLog(build.id, text);
-    expect(await store.readLog(build.id)).toBe(text);
-    await store.saveLog(build.id, 'replaced\n');
-    expect(await store.readLog(build.id)).toBe('replaced\n');
+    await archive.save(build.id, text);
+    expect(await archive.read(build.id)).toBe(text);
+    await archive.save(build.id, 'replaced\n');
+    expect(await archive.read(build.id)).toBe('replaced\n');
   });
 
   it('prunes logs and deliveries from before a cutoff, keeps the builds, and names the clone URLs built since', async () => {
     const oldRepo = freshRepo();
     const [old] = (await store.createBuilds([buildRequestFor(oldRepo)], `delivery-old-${oldRepo}`)).builds;
-    await store.saveLog(old.id, 'old log\n');
+    await archive.save(old.id, 'old log\n');
     await store.update(old.id, { status: 'success' });
     await new Promise((resolve) => setTimeout(resolve, 20));
     const cutoff = new Date().toISOString();
     await new Promise((resolve) => setTimeout(resolve, 20));
     const newRepo = freshRepo();
     const [recent] = (await store.createBuilds([buildRequestFor(newRepo)], `delivery-new-${newRepo}`)).builds;
-    await store.saveLog(recent.id, 'new log\n');
+    await archive.save(recent.id, 'new log\n');
 
     const pruned = await store.pruneBefore(cutoff);
 
     expect(pruned.logs).toBeGreaterThanOrEqual(1);
     expect(pruned.deliveries).toBeGreaterThanOrEqual(1);
-    expect(await store.readLog(old.id)).toBeUndefined();
-    expect(await store.readLog(recent.id)).toBe('new log\n');
+    expect(await archive.read(old.id)).toBeUndefined();
+    expect(await archive.read(recent.id)).toBe('new log\n');
     expect((await store.get(old.id))?.id).toBe(old.id);
     // the delivery is gone, so a redelivery of it creates builds again; the recent one is still known
     expect((await store.createBuilds([buildRequestFor(newRepo)], `delivery-new-${newRepo}`)).duplicate).toBe(true);
