@@ -45,6 +45,16 @@ const envSchema = z.object({
   DRYDOCK_BUILD_TIMEOUT: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(3600),
   DRYDOCK_MAX_CHECKOUT_MB: z.coerce.number().int().min(1).default(2048),
   DRYDOCK_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  DRYDOCK_TEST_MEMORY: z
+    .string()
+    .default('2g')
+    .transform((v, ctx) => {
+      const bytes = memoryBytes(v);
+      if (bytes === null) ctx.addIssue({ code: 'custom', message: 'must be a size of at least 6m, e.g. 2g, 512m or 1073741824' });
+      return bytes ?? 0;
+    }),
+  DRYDOCK_TEST_CPUS: z.coerce.number().positive().max(1024).default(2),
+  DRYDOCK_TEST_PIDS: z.coerce.number().int().min(16).max(4_194_304).default(1024),
   GITHUB_WEBHOOK_SECRET: optionalText,
   GITHUB_API_URL: z.string().url().default('https://api.github.com'),
   GITHUB_TOKEN: optionalText,
@@ -79,9 +89,20 @@ export interface AppConfig {
   maxCheckoutMb: number;
   /** Mirrors of repositories not built, and logs and deliveries older than this many days are pruned (`DRYDOCK_RETENTION_DAYS`). */
   retentionDays: number;
+  /** Limits of every test container, `test:` commands and compose services alike (`DRYDOCK_TEST_MEMORY` / `_CPUS` / `_PIDS`). */
+  testLimits: TestLimits;
   github: { apiUrl: string; webhookSecret?: string; token?: string; appId?: string; appPrivateKey?: string };
   /** Values masked as *** in build logs, build errors, status descriptions and API answers. */
   secrets: string[];
+}
+
+export interface TestLimits {
+  /** Memory, and memory plus swap (no swap), in bytes. */
+  memoryBytes: number;
+  /** CPUs, as `docker run --cpus`. */
+  cpus: number;
+  /** Processes and threads at once. */
+  pids: number;
 }
 
 export class ConfigInvalidError extends Error {}
@@ -124,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     buildTimeoutSeconds: e.DRYDOCK_BUILD_TIMEOUT,
     maxCheckoutMb: e.DRYDOCK_MAX_CHECKOUT_MB,
     retentionDays: e.DRYDOCK_RETENTION_DAYS,
+    testLimits: { memoryBytes: e.DRYDOCK_TEST_MEMORY, cpus: e.DRYDOCK_TEST_CPUS, pids: e.DRYDOCK_TEST_PIDS },
     github,
     secrets: secretList([
       e.DRYDOCK_REGISTRY_PASSWORD,
@@ -151,6 +173,16 @@ function urlPasswords(url: string | undefined): string[] {
   } catch {
     return [];
   }
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** Docker's size syntax (`2g`, `512m`, `1.5GiB`, bytes), binary units; null when malformed or under docker's 6 MiB minimum. */
+export function memoryBytes(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)\s?([kmgt]?)(?:i?b)?$/i.exec(text.trim());
+  if (!match) return null;
+  const bytes = Math.floor(Number(match[1]) * SIZE_UNITS[match[2].toLowerCase()]);
+  return bytes >= 6 * 1024 ** 2 && Number.isSafeInteger(bytes) ? bytes : null;
 }
 
 /** `GITHUB_TOKEN_FILE=/run/secrets/t` sets GITHUB_TOKEN from that file. */

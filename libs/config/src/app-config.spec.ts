@@ -1,0 +1,35 @@
+import { describe, expect, it } from '@jest/globals';
+import { loadConfig, memoryBytes } from './app-config.js';
+
+describe('test container limits', () => {
+  it('defaults to 2g, 2 CPUs and 1024 processes', () => {
+    expect(loadConfig({}).testLimits).toEqual({ memoryBytes: 2 * 1024 ** 3, cpus: 2, pids: 1024 });
+  });
+
+  it('reads docker\'s size syntax, CPUs and processes', () => {
+    const config = loadConfig({ DRYDOCK_TEST_MEMORY: '512m', DRYDOCK_TEST_CPUS: '0.5', DRYDOCK_TEST_PIDS: '64' });
+    expect(config.testLimits).toEqual({ memoryBytes: 512 * 1024 ** 2, cpus: 0.5, pids: 64 });
+  });
+
+  it.each([
+    ['2g', 2 * 1024 ** 3],
+    ['1.5GiB', 1.5 * 1024 ** 3],
+    ['300 MB', 300 * 1024 ** 2],
+    ['1073741824', 1024 ** 3],
+    ['1t', 1024 ** 4],
+  ])('%s is %d bytes', (text, bytes) => {
+    expect(memoryBytes(text)).toBe(bytes);
+  });
+
+  it.each(['', '2x', '-1g', 'g', '1m', '2 g b'])('refuses %j', (text) => {
+    expect(memoryBytes(text)).toBeNull();
+  });
+
+  it.each([
+    [{ DRYDOCK_TEST_MEMORY: 'lots' }, 'DRYDOCK_TEST_MEMORY: must be a size'],
+    [{ DRYDOCK_TEST_CPUS: '0' }, 'DRYDOCK_TEST_CPUS'],
+    [{ DRYDOCK_TEST_PIDS: '8' }, 'DRYDOCK_TEST_PIDS'],
+  ])('fails at start-up on %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
