@@ -7,6 +7,7 @@
 #   services.sh stop    [OPTIONS] [SERVICE...]
 #   services.sh release [OPTIONS] PID
 #   services.sh status  [OPTIONS]
+#   services.sh env     [OPTIONS]   prints REDIS_URL, DRYDOCK_REGISTRY_USERNAME and _PASSWORD
 #
 # The engine is Debian 13's docker.io 26.1 (BuildKit 0.13) with docker-cli, docker-buildx
 # 0.13 and docker-compose 2.26 (compose v2, `docker compose`), also on Debian 12: install
@@ -24,6 +25,8 @@
 #   --docker-subnet A.B.0.0/16 [DRYDOCK_DOCKER_SUBNET] 10.220.0.0/16
 #   --postgres-port PORT    [DRYDOCK_POSTGRES_PORT]  none: PostgreSQL is not started
 #   --postgres-db NAME      [DRYDOCK_POSTGRES_DB]    drydock_test
+#   --build-allow-nets CIDRS [DRYDOCK_BUILD_ALLOW_NETS] none: comma-separated CIDRs the
+#                           engine's builds may reach besides the outside (read at its start)
 #
 # SERVICE is redis, docker, registry or postgres (default: all; postgres only with a port).
 # `start` starts each service only when nothing answers at its address, so it reuses
@@ -34,6 +37,12 @@
 # that process PID uses them; `release PID` drops that lease and, when no lease of a
 # live process remains, stops everything `start` started and empties DIR/tmp.
 # Logs: DIR/<service>.log. Everything listens on 127.0.0.1 only.
+# Credentials, generated once into DIR (mode 0600): Redis wants the password in
+# DIR/redis-password (`requirepass`, from DIR/redis.conf), the registry the user `drydock`
+# with the password in DIR/registry-password (bcrypt in DIR/registry-htpasswd). `env`
+# prints them as Drydock's variables; only the worker should have them.
+# The engine runs in a network namespace of its own behind host firewall rules: builds
+# reach the outside but not the host's services nor private ranges (scripts/engine-net.sh).
 #
 # Running a second Docker engine next to another one (verified with docker.io 20.10 and
 # again with 26.1.5, iptables-nft, br_netfilter loaded, FORWARD policy DROP, while a
@@ -43,16 +52,15 @@
 #   A.B.128.0/17 (--default-address-pool), so neither the bridge nor IP ranges clash
 #   with docker0 (172.17/16) or the default pools (172.18-31/16, 192.168/16).
 #   `--bip` cannot be combined with `--bridge`; dockerd takes the bridge's address.
-# - --iptables=false is needed: with iptables on, a starting daemon flushes the
-#   shared DOCKER / DOCKER-ISOLATION chains, wiping the rules of the daemon already
-#   running. In its place this script adds three rules of its own for A.B.0.0/16 and
-#   removes them on stop: FORWARD accepts traffic from the subnet and replies to it
-#   (FORWARD's policy is DROP and bridged packets traverse it because of
-#   br_netfilter; without them compose services cannot reach each other by name),
-#   and POSTROUTING masquerades traffic leaving the subnet (RUN apt-get/npm in builds).
-# - Published ports still work without iptables: docker-proxy (the userland proxy)
-#   listens on the host address (e.g. 127.0.0.1:PORT) and forwards to the container.
-#   The embedded DNS of user-defined networks (127.0.0.11) keeps working too.
+# - Each daemon runs in its own network namespace (scripts/engine-net.sh), so it manages
+#   the iptables of that namespace itself: a starting daemon used to flush the shared
+#   DOCKER / DOCKER-ISOLATION chains of the host, wiping the rules of the daemon already
+#   running (hence --iptables=false before). On the host this script adds its own rules
+#   for A.B.0.0/16 and removes them on stop: FORWARD accepts traffic from the subnet to
+#   the outside and replies to it (FORWARD's policy may be DROP), and POSTROUTING
+#   masquerades it (RUN apt-get/npm in builds); the host itself and private ranges are
+#   dropped.
+# - Published ports land in the engine's namespace, not on the host's loopback.
 # - Own --exec-root (containerd socket, netns), --data-root, --pidfile and an empty
 #   --config-file so a host /etc/docker/daemon.json does not leak in; --mtu follows
 #   the default route's interface (1400 on some VMs, 1500 would stall TLS in RUN).
@@ -66,9 +74,12 @@ set -euo pipefail
 LOG_TAG=services
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=scripts/engine-net.sh
+source "$(dirname "${BASH_SOURCE[0]}")/engine-net.sh"
 REPO_ROOT=$(repo_root)
 
-BASE_PACKAGES=(docker-registry redis-server git busybox-static debootstrap curl ca-certificates iptables iproute2)
+BASE_PACKAGES=(docker-registry redis-server git busybox-static debootstrap curl ca-certificates iptables iproute2
+  apache2-utils socat)
 # The build engine: Debian 13's packages, also on Debian 12 (see the header).
 DOCKER_PACKAGES=(docker.io docker-cli docker-buildx docker-compose)
 DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -84,6 +95,8 @@ BRIDGE=${DRYDOCK_DOCKER_BRIDGE:-drydock0}
 DOCKER_SUBNET=${DRYDOCK_DOCKER_SUBNET:-10.220.0.0/16}
 POSTGRES_PORT=${DRYDOCK_POSTGRES_PORT:-}
 POSTGRES_DB=${DRYDOCK_POSTGRES_DB:-drydock_test}
+BUILD_ALLOW_NETS=${DRYDOCK_BUILD_ALLOW_NETS:-}
+REGISTRY_USER=drydock
 RECORD_FILE=
 LEASE=
 WITH_POSTGRES=
@@ -106,6 +119,7 @@ parse_args() {
       --docker-subnet) DOCKER_SUBNET=$2; shift ;;
       --postgres-port) POSTGRES_PORT=$2; shift ;;
       --postgres-db) POSTGRES_DB=$2; shift ;;
+      --build-allow-nets) BUILD_ALLOW_NETS=$2; shift ;;
       --record) RECORD_FILE=$2; shift ;;
       --lease) LEASE=$2; shift ;;
       --with-postgres) WITH_POSTGRES=1 ;;
@@ -185,9 +199,17 @@ install_docker_engine() {
 
 # --- health checks: "does something answer there?" -----------------------------
 
-redis_answers() { [[ $(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]]; }
+# Redis and the registry answer even when they refuse us (another password): start reuses them.
+redis_answers() {
+  local reply
+  reply=$(REDISCLI_AUTH=$(cat "$DATA_DIR/redis-password" 2>/dev/null) redis-cli --no-auth-warning \
+    -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null) || return 1
+  [[ $reply == PONG || $reply == *NOAUTH* || $reply == *WRONGPASS* || $reply == *AUTH* ]]
+}
 docker_answers() { DOCKER_HOST="unix://$DOCKER_SOCKET" "$DOCKER_CLI" version >/dev/null 2>&1; }
-registry_answers() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$REGISTRY_PORT/v2/"; }
+registry_answers() {
+  [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$REGISTRY_PORT/v2/") =~ ^(200|401)$ ]]
+}
 postgres_answers() { pg_isready -q -h 127.0.0.1 -p "$POSTGRES_PORT"; }
 
 record_started() {
@@ -195,12 +217,21 @@ record_started() {
   if [[ -n $RECORD_FILE ]]; then echo "$1" >>"$RECORD_FILE"; fi
 }
 
+# ensure_secret FILE: 32 random hex digits in FILE (0600), made once.
+ensure_secret() {
+  [[ -s $1 ]] && return 0
+  (umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$1")
+}
+
 # --- redis ----------------------------------------------------------------------
 
 start_redis() {
   redis_answers && { log "redis already answers on 127.0.0.1:$REDIS_PORT"; return; }
   mkdir -p "$DATA_DIR/redis"
-  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
+  ensure_secret "$DATA_DIR/redis-password"
+  # In a 0600 file, not on the command line.
+  (umask 077 && echo "requirepass $(cat "$DATA_DIR/redis-password")" >"$DATA_DIR/redis.conf")
+  redis-server "$DATA_DIR/redis.conf" --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
     --daemonize yes --pidfile "$DATA_DIR/redis.pid" --dir "$DATA_DIR/redis" --logfile "$DATA_DIR/redis.log" 9>&-
   wait_until 20 "redis on port $REDIS_PORT" redis_answers
   record_started redis
@@ -214,71 +245,61 @@ default_route_mtu() {
   cat "/sys/class/net/$dev/mtu" 2>/dev/null || echo 1500
 }
 
-# The rules replacing dockerd's own iptables handling (see the header). One per line:
-# TABLE CHAIN RULE...
-firewall_rules() {
-  local subnet=$1
-  echo "filter FORWARD -s $subnet -j ACCEPT"
-  echo "filter FORWARD -d $subnet -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
-  echo "nat POSTROUTING -s $subnet ! -d $subnet -j MASQUERADE"
-}
-
-add_firewall_rules() {
-  local table chain rule
-  while read -r table chain rule; do
-    # shellcheck disable=SC2086 # the rule is a list of words
-    iptables -t "$table" -C "$chain" $rule 2>/dev/null || iptables -t "$table" -I "$chain" 1 $rule
-  done < <(firewall_rules "$1")
-}
-
-remove_firewall_rules() {
-  local table chain rule
-  while read -r table chain rule; do
-    # shellcheck disable=SC2086
-    while iptables -t "$table" -C "$chain" $rule 2>/dev/null; do iptables -t "$table" -D "$chain" $rule; done
-  done < <(firewall_rules "$1")
-}
-
-ensure_bridge() {
-  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
-    ip link add "$BRIDGE" type bridge
-    ip addr add "$SUBNET_PREFIX.0.1/24" dev "$BRIDGE"
-  fi
-  ip link set "$BRIDGE" mtu "$1" up
-}
+# The engine's network namespace and veth are named after its bridge and subnet.
+engine_netns() { echo "$BRIDGE"; }
+engine_host_veth() { echo "dd-${SUBNET_PREFIX//./-}"; }
 
 start_docker() {
   docker_answers && { log "docker already answers on unix://$DOCKER_SOCKET"; return; }
   is_root || die "starting dockerd needs root"
-  local mtu
+  local mtu ns hveth nameservers allow
   mtu=$(default_route_mtu)
+  ns=$(engine_netns)
+  hveth=$(engine_host_veth)
+  nameservers=$(engine_nameservers)
+  allow=$(engine_allow_nets "$BUILD_ALLOW_NETS")
   mkdir -p "$(dirname "$DOCKER_SOCKET")" "$DATA_DIR/docker" "$DATA_DIR/exec"
   echo '{}' >"$DATA_DIR/docker-daemon.json"
-  ensure_bridge "$mtu"
-  add_firewall_rules "$DOCKER_SUBNET"
+  undo_docker_network # what a dockerd that died left
   # What stop must undo, even when called with other flags.
-  echo "$BRIDGE $DOCKER_SUBNET" >"$DATA_DIR/docker-network"
-  setsid dockerd --host "unix://$DOCKER_SOCKET" --data-root "$DATA_DIR/docker" --exec-root "$DATA_DIR/exec" \
-    --pidfile "$DATA_DIR/docker.pid" --config-file "$DATA_DIR/docker-daemon.json" \
-    --bridge "$BRIDGE" --iptables=false --mtu "$mtu" \
-    --default-address-pool "base=$SUBNET_PREFIX.128.0/17,size=24" \
+  echo "$ns $hveth" >"$DATA_DIR/docker-network"
+  engine_firewall_rules "$DOCKER_SUBNET" "$allow" "$nameservers" >"$DATA_DIR/docker-firewall"
+  add_firewall_rules "$DATA_DIR/docker-firewall"
+  engine_netns_up "$ns" "$hveth" "$SUBNET_PREFIX" "$BRIDGE" "$mtu"
+  start_registry_forwarder "$ns" "$REGISTRY_PORT" "$DATA_DIR"
+  setsid nsenter "--net=/run/netns/$ns" dockerd --host "unix://$DOCKER_SOCKET" --data-root "$DATA_DIR/docker" \
+    --exec-root "$DATA_DIR/exec" --pidfile "$DATA_DIR/docker.pid" --config-file "$DATA_DIR/docker-daemon.json" \
+    --bridge "$BRIDGE" --mtu "$mtu" --default-address-pool "base=$SUBNET_PREFIX.128.0/17,size=24" \
     </dev/null >>"$DATA_DIR/docker.log" 2>&1 9>&- &
   local pid=$!
   if ! wait_until 60 "dockerd on unix://$DOCKER_SOCKET" docker_answers; then
     kill "$pid" 2>/dev/null || true
     tail -n 20 "$DATA_DIR/docker.log" >&2
+    undo_docker_network
     die "dockerd did not start (log: $DATA_DIR/docker.log)"
   fi
+  log "engine network: namespace $ns, builds may reach the outside${allow:+ and $(echo $allow)}; DNS: $(echo $nameservers)"
   record_started docker
 }
 
 stop_docker() {
   stop_pid docker "$DATA_DIR/docker.pid" TERM 90
+  undo_docker_network
+}
+
+undo_docker_network() {
+  stop_registry_forwarder "$DATA_DIR"
+  remove_firewall_rules "$DATA_DIR/docker-firewall"
+  rm -f "$DATA_DIR/docker-firewall"
   [[ -f $DATA_DIR/docker-network ]] || return 0
-  local bridge subnet
-  read -r bridge subnet <"$DATA_DIR/docker-network"
-  remove_firewall_rules "$subnet"
-  ip link del "$bridge" 2>/dev/null || true
+  local ns hveth
+  read -r ns hveth <"$DATA_DIR/docker-network"
+  if [[ $hveth == */* ]]; then # written by an earlier services.sh: "BRIDGE SUBNET", dockerd on the host
+    remove_firewall_rules <(engine_firewall_rules "$hveth" "" "")
+    ip link del "$ns" 2>/dev/null || true
+  else
+    engine_netns_down "$ns" "$hveth"
+  fi
   rm -f "$DATA_DIR/docker-network"
 }
 
@@ -287,9 +308,11 @@ stop_docker() {
 start_registry() {
   registry_answers && { log "registry already answers on 127.0.0.1:$REGISTRY_PORT"; return; }
   mkdir -p "$DATA_DIR/registry"
-  # config/registry.yml holds the settings; address and storage are per instance.
+  ensure_secret "$DATA_DIR/registry-password"
+  (umask 077 && htpasswd -B -i -c "$DATA_DIR/registry-htpasswd" "$REGISTRY_USER" <"$DATA_DIR/registry-password" 2>/dev/null)
+  # config/registry.yml holds the settings; address, storage and users are per instance.
   REGISTRY_HTTP_ADDR="127.0.0.1:$REGISTRY_PORT" REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY="$DATA_DIR/registry" \
-    setsid docker-registry serve "$REPO_ROOT/config/registry.yml" </dev/null >>"$DATA_DIR/registry.log" 2>&1 9>&- &
+    REGISTRY_AUTH_HTPASSWD_PATH="$DATA_DIR/registry-htpasswd" setsid docker-registry serve "$REPO_ROOT/config/registry.yml" </dev/null >>"$DATA_DIR/registry.log" 2>&1 9>&- &
   echo $! >"$DATA_DIR/registry.pid"
   if ! wait_until 20 "registry on port $REGISTRY_PORT" registry_answers; then
     stop_pid registry "$DATA_DIR/registry.pid" TERM 5
@@ -406,6 +429,16 @@ cmd_status() {
   done
 }
 
+# What Drydock needs to use the services of DIR: shell-quoted VAR=value lines.
+cmd_env() {
+  [[ -s $DATA_DIR/redis-password ]] &&
+    printf 'REDIS_URL=%q\n' "redis://:$(cat "$DATA_DIR/redis-password")@127.0.0.1:$REDIS_PORT"
+  if [[ -s $DATA_DIR/registry-password ]]; then
+    printf 'DRYDOCK_REGISTRY_USERNAME=%q\nDRYDOCK_REGISTRY_PASSWORD=%q\n' "$REGISTRY_USER" "$(cat "$DATA_DIR/registry-password")"
+  fi
+  return 0
+}
+
 main() {
   parse_args "$@"
   case $COMMAND in
@@ -414,6 +447,7 @@ main() {
     stop) cmd_stop ;;
     release) cmd_release ;;
     status) cmd_status ;;
+    env) cmd_env ;;
     -h | --help | help) usage ;;
     *) log "unknown command: $COMMAND"; usage 2 ;;
   esac
