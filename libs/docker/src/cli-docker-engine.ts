@@ -1,21 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DrydockError, type ErrorCode } from '@drydock/core';
-import type { AppConfig } from '@drydock/config';
-import type { BuildImageOptions, BuildScoped, ComposeTestOptions, DockerEngine, EngineInfo, RunTestOptions } from './docker-engine.js';
+import type { AppConfig, TestLimits } from '@drydock/config';
+import { dockerClientEnv } from './client-env.js';
+import type { BuildImageOptions, BuildScoped, ComposeRunOptions, ComposeTestOptions, DockerEngine, EngineInfo, RunTestOptions } from './docker-engine.js';
 import { composeConfig } from './compose-config.js';
 import { buildFailureSummary, buildkitVersionOf, closingLines, engineUnreachable, pushedDigest } from './docker-output.js';
 import { registryLogin } from './registry-login.js';
 import { runCommand, type CommandResult, type RunCommandOptions } from './run-command.js';
+import { boxComposeModel, DEFAULT_TEST_LIMITS, testContainerArgs } from './test-box.js';
 
 export interface CliDockerEngineOptions {
   /** A docker client with the buildx and compose v2 plugins, e.g. /usr/bin/docker. */
   dockerCli: string;
   dockerHost?: string;
   registry: AppConfig['registry'];
+  /** Limits of every test container (default 2g, 2 CPUs, 1024 processes). */
+  testLimits?: TestLimits;
 }
 
 type RunOptions = Omit<RunCommandOptions, 'env'>;
@@ -33,19 +37,20 @@ const ENGINE_BUILDER = 'default';
  * and the containers a call started are removed before it rejects.
  */
 export class CliDockerEngine implements DockerEngine {
-  private readonly env: NodeJS.ProcessEnv;
+  private readonly env: Record<string, string>;
+  private readonly testLimits: TestLimits;
   private readonly login: () => Promise<void>;
   private testRuns = 0;
 
   constructor(private readonly options: CliDockerEngineOptions) {
-    // The children need the usual PATH, HOME and DOCKER_CONFIG; only the engine address comes from config.
-    const { DOCKER_HOST: _ignored, ...inherited } = process.env;
-    this.env = { ...inherited, ...(options.dockerHost ? { DOCKER_HOST: options.dockerHost } : {}) };
+    // PATH, HOME and DOCKER_CONFIG of the worker, the engine from config, no secret of the worker's (see dockerClientEnv).
+    this.env = dockerClientEnv(options.dockerHost);
+    this.testLimits = options.testLimits ?? DEFAULT_TEST_LIMITS;
     this.login = registryLogin(options.registry, (args, input) => this.docker(args, { input }));
   }
 
   static fromConfig(config: AppConfig): CliDockerEngine {
-    return new CliDockerEngine({ dockerCli: config.dockerCli, dockerHost: config.dockerHost, registry: config.registry });
+    return new CliDockerEngine({ dockerCli: config.dockerCli, dockerHost: config.dockerHost, registry: config.registry, testLimits: config.testLimits });
   }
 
   async engineInfo(): Promise<EngineInfo> {
@@ -81,7 +86,7 @@ export class CliDockerEngine implements DockerEngine {
     throwIfAborted(o.signal);
     const name = `drydock-${o.buildId}-test-${++this.testRuns}-${randomBytes(3).toString('hex')}`;
     // `sh -c` as the entrypoint: an image's own ENTRYPOINT would otherwise receive the command as arguments.
-    const args = ['run', '--name', name, '--label', buildLabel(o.buildId), '--entrypoint', 'sh', o.image, '-c', o.command];
+    const args = ['run', '--name', name, '--label', buildLabel(o.buildId), ...testContainerArgs(this.testLimits), '--entrypoint', 'sh', o.image, '-c', o.command];
     try {
       const result = await this.docker(args, { signal: o.signal, onLine: o.onLog });
       this.assertRan(result);
@@ -98,26 +103,31 @@ export class CliDockerEngine implements DockerEngine {
     return composeConfig(this.options.dockerCli, this.env, o);
   }
 
-  async runComposeTest(o: ComposeTestOptions): Promise<{ exitCode: number }> {
+  async runComposeTest(o: ComposeRunOptions): Promise<{ exitCode: number }> {
     throwIfAborted(o.signal);
+    if (!o.model.services.sut) throw new DrydockError('config_invalid', `${o.composeFile}: no "sut" service to run as the test`);
+    const project = composeProject(o.buildId);
+    // The checked model with the box on every service, never the file: compose files cannot be trusted to carry limits.
+    const scratch = await mkdtemp(path.join(tmpdir(), 'drydock-compose-'));
+    const modelFile = path.join(scratch, 'compose.json');
+    const noEnvFile = path.join(scratch, 'empty.env'); // the model is interpolated already: the checkout's .env is not read again
+    const builtImagePrefix = `drydock-compose/b${o.buildId}-${randomBytes(12).toString('hex')}`;
+    await writeFile(modelFile, JSON.stringify(boxComposeModel(o.model, { project, buildId: o.buildId, limits: this.testLimits, builtImagePrefix })), { mode: 0o600 });
+    await writeFile(noEnvFile, '', { mode: 0o600 });
     const compose = (args: string[], extra: RunOptions = {}) =>
-      runCommand(this.options.dockerCli, ['compose', '--progress', 'plain', '-p', composeProject(o.buildId), '-f', o.composeFile, ...args], {
-        env: { ...this.env, DRYDOCK_IMAGE: o.image },
+      runCommand(this.options.dockerCli, ['compose', '--progress', 'plain', '-p', project, '-f', modelFile, '--project-directory', o.projectDir, '--env-file', noEnvFile, ...args], {
+        env: this.env,
         cwd: o.projectDir,
         ...extra,
       });
-    const services = await compose(['config', '--services'], { captureStdout: true });
-    if (services.exitCode !== 0) throw new DrydockError('config_invalid', `${o.composeFile}: ${closingLines(services.lines)}`);
-    if (!services.stdout.split('\n').includes('sut')) {
-      throw new DrydockError('config_invalid', `${o.composeFile}: no "sut" service to run as the test`);
-    }
     try {
       const result = await compose(['run', '-T', '--rm', 'sut'], { signal: o.signal, onLine: o.onLog });
       this.assertRan(result);
       return { exitCode: result.exitCode };
     } finally {
-      await this.removeContainers(await this.containerIds(`label=com.docker.compose.project=${composeProject(o.buildId)}`));
+      await this.removeContainers(await this.containerIds(`label=com.docker.compose.project=${project}`));
       await compose(['down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '1']);
+      await rm(scratch, { recursive: true, force: true });
     }
   }
 

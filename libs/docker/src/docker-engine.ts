@@ -22,7 +22,7 @@ export interface DockerEngine {
   /** The engine's version and its builder's BuildKit version; rejects `infrastructure` when unreachable. */
   engineInfo(): Promise<EngineInfo>;
   buildImage(options: BuildImageOptions): Promise<{ imageId: string }>;
-  /** Runs `command` with `sh -c` in `image`; the container is removed afterwards. */
+  /** Runs `command` with `sh -c` in `image`, in the test box (limits, no-new-privileges); the container is removed afterwards. */
   runTestCommand(options: RunTestOptions): Promise<{ exitCode: number }>;
   /**
    * The compose file's model as compose resolves it (`docker compose config --format json`):
@@ -31,8 +31,13 @@ export interface DockerEngine {
    * `config_invalid` when compose refuses the file.
    */
   composeConfig(options: ComposeTestOptions): Promise<unknown>;
-  /** Runs the `sut` service of a compose file; the whole project is torn down afterwards. */
-  runComposeTest(options: ComposeTestOptions): Promise<{ exitCode: number }>;
+  /**
+   * Runs the `sut` service of a compose model that `composeConfig` resolved and the caller
+   * checked (the pipeline allows only known, safe keys): the engine runs that model, not the
+   * file, with the test box (limits, no-new-privileges, no added capabilities) put on every
+   * service. The whole project is torn down afterwards. Rejects `config_invalid` without `sut`.
+   */
+  runComposeTest(options: ComposeRunOptions): Promise<{ exitCode: number }>;
   tagImage(source: string, target: string): Promise<void>;
   /** Pushes one tagged reference; resolves with the manifest digest the registry returned. */
   pushImage(reference: string, options: BuildScoped): Promise<{ digest: string }>;
@@ -75,6 +80,20 @@ export interface BuildImageOptions extends BuildScoped {
 export interface RunTestOptions extends BuildScoped {
   image: string;
   command: string;
+}
+
+/** A compose model as `docker compose config --format json` prints it, once checked. */
+export interface ComposeModel {
+  services: Record<string, Record<string, unknown>>;
+  [key: string]: unknown;
+}
+
+export interface ComposeRunOptions extends BuildScoped {
+  /** The checkout: compose's project directory (the model's paths are absolute already). */
+  projectDir: string;
+  /** The compose file the model came from, relative to `projectDir`, for messages. */
+  composeFile: string;
+  model: ComposeModel;
 }
 
 export interface ComposeTestOptions extends BuildScoped {

@@ -33,11 +33,11 @@ async function check(dir: string): Promise<ConfigError | null> {
   }
 }
 
-const sut = (lines: string) => `services:\n  sut:\n    image: \${DRYDOCK_IMAGE}\n${lines}`;
+const sut = (lines: string) => `services:\n  sut:\n${lines.includes('build:') ? '' : '    image: ${DRYDOCK_IMAGE}\n'}${lines}`;
 
 describe('checkComposeFile', () => {
-  it('accepts contexts, env files and bind mounts inside the checkout', async () => {
-    const dir = checkout({ [FILE]: sut('    build: { context: app }\n    env_file: app/test.env\n    volumes: ["./app:/src", "cache:/cache"]\n'), 'app/Dockerfile': 'FROM busybox', 'app/test.env': 'A=1' });
+  it('accepts contexts, env files and named volumes inside the checkout', async () => {
+    const dir = checkout({ [FILE]: sut('    build: { context: app }\n    env_file: app/test.env\n    volumes: ["cache:/cache"]\nvolumes:\n  cache: {}\n'), 'app/Dockerfile': 'FROM busybox', 'app/test.env': 'A=1' });
     expect(await check(dir)).toBeNull();
   });
 
@@ -45,9 +45,10 @@ describe('checkComposeFile', () => {
     ['an absolute build.context', '    build: { context: /etc }\n', 'services.sut.build.context'],
     ['a build.context climbing out', '    build: { context: ../../.. }\n', 'services.sut.build.context'],
     ['a build.dockerfile climbing out', '    build: { context: ., dockerfile: ../../etc/Dockerfile }\n', 'services.sut.build.dockerfile'],
-    ['a bind mount of /', '    volumes: ["/:/host"]\n', 'services.sut.volumes[0].source'],
-    ['a bind mount of the docker socket', '    volumes: [{ type: bind, source: /var/run/docker.sock, target: /s }]\n', 'services.sut.volumes[0].source'],
-    ['a bind mount of ..', '    volumes: ["..:/up"]\n', 'services.sut.volumes[0].source'],
+    ['a bind mount of /', '    volumes: ["/:/host"]\n', 'services.sut.volumes[0]'],
+    ['a bind mount of the docker socket', '    volumes: [{ type: bind, source: /var/run/docker.sock, target: /s }]\n', 'services.sut.volumes[0]'],
+    ['a bind mount of ..', '    volumes: ["..:/up"]\n', 'services.sut.volumes[0]'],
+    ['a bind mount inside the checkout', '    volumes: ["./app:/src"]\n', 'services.sut.volumes[0]'],
     ['an absolute env_file', '    env_file: /etc/hostname\n', 'services.sut.env_file'],
     ['an env_file climbing out', '    env_file: [../secrets.env]\n', 'services.sut.env_file'],
     ['an extends.file outside', '    extends: { file: /etc/compose.yml, service: x }\n', 'services.sut.extends.file'],

@@ -86,3 +86,16 @@ export function firstOutside(root: string, base: string, paths: readonly Compose
     return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
   });
 }
+
+/** Every variable a raw compose file interpolates (`$NAME`, `${NAME…}`; `$$` is a literal dollar), with the field it is in. */
+export function composeVariables(raw: unknown, field = ''): Array<{ field: string; name: string }> {
+  if (typeof raw === 'string') {
+    return [...raw.matchAll(/\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))/g)]
+      .map((m) => m[1] ?? m[2])
+      .filter((name): name is string => name !== undefined)
+      .map((name) => ({ field, name }));
+  }
+  if (Array.isArray(raw)) return raw.flatMap((item, i) => composeVariables(item, `${field}[${i}]`));
+  if (isObject(raw)) return Object.entries(raw).flatMap(([key, value]) => composeVariables(value, field ? `${field}.${key}` : key));
+  return [];
+}

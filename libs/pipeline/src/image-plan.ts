@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { withoutCredentials, type Build } from '@drydock/core';
 import type { ImageSpec } from './drydock-config.js';
 import { imageRepository, imageTags } from './image-tags.js';
@@ -14,7 +15,11 @@ export interface ImagePlan {
   repository: string;
   /** The contract's tags for this build's ref, in push order. */
   tags: string[];
-  /** The tag the build gives the image locally, until it is pushed. */
+  /**
+   * The tag the build gives the image locally, until it is pushed: `drydock/b<id>-<32 random hex>:<index>`,
+   * new for every run, so no other build (of this instance or another on the engine) can guess it and
+   * `FROM` it; the image is removed with the build's resources either way.
+   */
   localRef: string;
   /** OCI labels put on the image. */
   labels: Record<string, string>;
@@ -22,8 +27,16 @@ export interface ImagePlan {
   context: string | null;
 }
 
-/** `released`: the versions the repository released before (see `imageTags`). */
-export function planImages(build: Build, sha: string, specs: ImageSpec[], registry: string, released: readonly string[] = [], now = new Date()): ImagePlan[] {
+/** `released`: the versions the repository released before (see `imageTags`); `nonce` makes the local names unguessable. */
+export function planImages(
+  build: Build,
+  sha: string,
+  specs: ImageSpec[],
+  registry: string,
+  released: readonly string[] = [],
+  now = new Date(),
+  nonce = randomBytes(16).toString('hex'),
+): ImagePlan[] {
   const labels = {
     'org.opencontainers.image.source': withoutCredentials(build.cloneUrl).replace(/\.git$/, ''),
     'org.opencontainers.image.revision': sha,
@@ -37,7 +50,7 @@ export function planImages(build: Build, sha: string, specs: ImageSpec[], regist
       spec,
       repository: imageRepository(registry, build.repo, spec.name),
       tags,
-      localRef: `drydock/build-${build.id}:${index}`,
+      localRef: `drydock/b${build.id}-${nonce}:${index}`,
       labels,
       context: specs.length > 1 ? label : null,
     };

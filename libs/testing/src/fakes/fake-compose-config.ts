@@ -9,9 +9,11 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
 
 /**
  * What `docker compose config --format json` makes of a compose file, for the fields the
- * pipeline checks: `${DRYDOCK_IMAGE}` interpolated, `build` as an object with its context
- * absolute, short volume syntax as `{ type, source, target }` with bind sources absolute,
- * `env_file` and `extends` dropped (compose merges them). Rejects `config_invalid` on bad YAML.
+ * pipeline checks: the project's `name` (`drydock-<buildId>`), `${DRYDOCK_IMAGE}` interpolated,
+ * `build` as an object with its context absolute, short volume syntax as `{ type, source, target }`
+ * with bind sources absolute, `env_file` and `extends` dropped (compose merges them), top-level
+ * networks and volumes named `<project>_<key>` unless they name themselves. Rejects
+ * `config_invalid` on bad YAML.
  */
 export async function fakeComposeConfig(o: ComposeTestOptions): Promise<unknown> {
   let raw: unknown;
@@ -31,7 +33,17 @@ export async function fakeComposeConfig(o: ComposeTestOptions): Promise<unknown>
       ...(Array.isArray(volumes) ? { volumes: volumes.map((v) => volumeOf(o.projectDir, v)) } : {}),
     };
   }
-  return { ...raw, services };
+  const project = `drydock-${o.buildId}`;
+  const named = (entries: unknown) =>
+    Object.fromEntries(Object.entries(isObject(entries) ? entries : {}).map(([key, value]) => [key, { name: `${project}_${key}`, ...(isObject(value) ? value : {}) }]));
+  const { version: _version, ...rest } = raw;
+  return {
+    ...rest,
+    name: project,
+    services,
+    ...(raw.networks === undefined ? {} : { networks: named(raw.networks) }),
+    ...(raw.volumes === undefined ? {} : { volumes: named(raw.volumes) }),
+  };
 }
 
 function buildOf(projectDir: string, build: unknown): Json {

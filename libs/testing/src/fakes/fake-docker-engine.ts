@@ -3,6 +3,7 @@ import { DrydockError } from '@drydock/core';
 import type {
   BuildImageOptions,
   BuildScoped,
+  ComposeRunOptions,
   ComposeTestOptions,
   DockerEngine,
   EngineInfo,
@@ -96,8 +97,12 @@ export class FakeDockerEngine implements DockerEngine {
     return fakeComposeConfig(options);
   }
 
-  async runComposeTest(options: ComposeTestOptions): Promise<{ exitCode: number }> {
-    const { buildId, image, composeFile } = options;
+  /** Runs nothing: the model's `sut` image picks the script, as the real engine runs that model. */
+  async runComposeTest(options: ComposeRunOptions): Promise<{ exitCode: number }> {
+    const { buildId, composeFile, model } = options;
+    const sut = model.services.sut;
+    if (!sut) throw new DrydockError('config_invalid', `${composeFile}: no "sut" service to run as the test`);
+    const image = typeof sut.image === 'string' ? sut.image : '';
     return { exitCode: await this.runTest({ op: 'compose', buildId, image, composeFile }, options, (script) => script.composeExitCode ?? 0) };
   }
 
