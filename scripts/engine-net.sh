@@ -18,10 +18,10 @@
 #   socat processes); bridges cannot reach that loopback, and the registry wants the
 #   worker's credentials anyway.
 # - On the host, everything from A.B.0.0/16 (containers, masqueraded, and dockerd itself)
-#   meets these rules: INPUT drops what is not a reply (no host service is reachable on
-#   any host address), FORWARD lets DNS through to the nameservers of /etc/resolv.conf
-#   and the operator's allowed CIDRs, drops the private and special ranges, accepts the
-#   rest (the outside) and POSTROUTING masquerades it.
+#   meets these rules: INPUT rejects what is not a reply (no host service is reachable on
+#   any host address), FORWARD lets DNS through to the nameservers of /etc/resolv.conf and
+#   the operator's allowed CIDRs, rejects the private and special ranges, accepts the rest
+#   (the outside) and POSTROUTING masquerades it. REJECT, not DROP: a build fails at once.
 # - IPv6 is off on the veth and on new interfaces in the namespace: builds have IPv4 only.
 # - dockerd enters the namespace with `nsenter --net` (`ip netns exec` would mount a new
 #   /sys, hiding the cgroup mounts). It reads the host's /etc/resolv.conf, or with
@@ -62,13 +62,13 @@ engine_firewall_rules() {
     for proto in udp tcp; do echo "filter INPUT -s $subnet -d $net/32 -p $proto --dport 53 -j ACCEPT"; done
   done
   for net in $allow; do echo "filter INPUT -s $subnet -d $net -j ACCEPT"; done
-  echo "filter INPUT -s $subnet -m conntrack ! --ctstate RELATED,ESTABLISHED -j DROP"
+  echo "filter INPUT -s $subnet -m conntrack ! --ctstate RELATED,ESTABLISHED -j REJECT"
   for net in $nameservers; do
     for proto in udp tcp; do echo "filter FORWARD -s $subnet -d $net/32 -p $proto --dport 53 -j ACCEPT"; done
   done
   for net in $allow; do echo "filter FORWARD -s $subnet -d $net -j ACCEPT"; done
   # The host's own addresses need no rule here: a packet to one of them goes to INPUT.
-  for net in "${ENGINE_BLOCKED_NETS[@]}"; do echo "filter FORWARD -s $subnet -d $net -j DROP"; done
+  for net in "${ENGINE_BLOCKED_NETS[@]}"; do echo "filter FORWARD -s $subnet -d $net -j REJECT"; done
   echo "filter FORWARD -s $subnet -j ACCEPT"
   echo "filter FORWARD -d $subnet -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
   echo "nat POSTROUTING -s $subnet ! -d $subnet -j MASQUERADE"

@@ -10,7 +10,9 @@
 #    v2) on unix:///run/drydock/docker.sock (bridge drydock0, 10.220.0.0/16), their data,
 #    logs and pid files under /var/lib/drydock (DRYDOCK_SERVICES_DIR). A service whose
 #    variable (REDIS_URL, DOCKER_HOST, DRYDOCK_REGISTRY) is already set is taken as yours
-#    and not started.
+#    and not started. For those it starts, the credentials services.sh generated (Redis's
+#    password, in REDIS_URL; the registry's user, DRYDOCK_REGISTRY_USERNAME / _PASSWORD) are
+#    exported to Drydock. DRYDOCK_BUILD_ALLOW_NETS, when set, is read by the engine's firewall.
 # 3. scripts/base-images.sh: busybox:latest and debian:bookworm-slim on that engine
 # 4. npm run build
 # 5. GITHUB_WEBHOOK_SECRET: when unset, generated once into ./data/webhook-secret; the API
@@ -60,6 +62,15 @@ start_services() {
   if ((${#wanted[@]})); then
     bash scripts/services.sh start --record "$SERVICES_RECORD" "${wanted[@]}"
   fi
+  local line
+  while IFS= read -r line; do
+    case $line in
+      REDIS_URL=*) [[ " ${wanted[*]} " == *' redis '* ]] || continue ;;
+      DRYDOCK_REGISTRY_*) [[ " ${wanted[*]} " == *' registry '* ]] || continue ;;
+    esac
+    # Values are hex and a URL, printed with %q.
+    export "${line?}"
+  done < <(bash scripts/services.sh env)
 }
 
 ensure_webhook_secret() {
@@ -109,7 +120,7 @@ main() {
   ensure_webhook_secret
   ensure_api_token
 
-  log "REDIS_URL=$REDIS_URL DOCKER_HOST=$DOCKER_HOST DRYDOCK_REGISTRY=$DRYDOCK_REGISTRY"
+  log "REDIS_URL=$(sed -E 's#//[^@/]*@#//***@#' <<<"$REDIS_URL") DOCKER_HOST=$DOCKER_HOST DRYDOCK_REGISTRY=$DRYDOCK_REGISTRY"
   # Not exec: this shell stays to stop the services when the app ends or on Ctrl-C.
   if [[ -n ${DRYDOCK_UP_EXEC:-} ]]; then
     bash -c "$DRYDOCK_UP_EXEC" &

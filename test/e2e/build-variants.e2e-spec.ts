@@ -16,7 +16,7 @@ import {
 } from '@drydock/testing';
 
 const services = testServices();
-const registry = new RegistryClient(services.registry);
+const registry = new RegistryClient(services.registry, services.registryCredentials);
 const imageOf = (repo: TempRepo) => repo.fullName.toLowerCase();
 
 let world: E2eWorld;

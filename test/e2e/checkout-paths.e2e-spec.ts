@@ -8,7 +8,7 @@ import type { Build } from '@drydock/core';
 import { RegistryClient, startE2eWorld, testServices, waitForBuild, type E2eWorld, type TempRepo } from '@drydock/testing';
 
 const execFileAsync = promisify(execFile);
-const registry = new RegistryClient(testServices().registry);
+const registry = new RegistryClient(testServices().registry, testServices().registryCredentials);
 const IDENTITY = ['-c', 'user.name=Drydock Test', '-c', 'user.email=test@drydock.invalid', '-c', 'commit.gpgsign=false'];
 
 let world: E2eWorld;

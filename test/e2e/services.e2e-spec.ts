@@ -11,6 +11,18 @@ const docker = (...args: string[]) =>
   run(services.dockerCli, args, { env: { ...process.env, DOCKER_HOST: services.dockerHost } });
 
 describe('test services (started by the global setup)', () => {
+  it('Redis refuses a client without the password', async () => {
+    const url = new URL(services.redisUrl);
+    url.password = '';
+    const redis = new Redis(url.toString(), { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      await expect(redis.set('drydock-test:anonymous', 'x')).rejects.toThrow(/NOAUTH/);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('Redis answers PING', async () => {
     const redis = new Redis(services.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
     try {
@@ -28,8 +40,10 @@ describe('test services (started by the global setup)', () => {
     expect(image.trim()).toBe('[sh]');
   });
 
-  it('the registry speaks the distribution v2 API', async () => {
-    const res = await fetch(`http://${services.registry}/v2/`);
+  it('the registry speaks the distribution v2 API, to its user only', async () => {
+    expect((await fetch(`http://${services.registry}/v2/`)).status).toBe(401);
+    const { username, password } = services.registryCredentials;
+    const res = await fetch(`http://${services.registry}/v2/`, { headers: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('docker-distribution-api-version')).toBe('registry/2.0');
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RegistryClient, startE2eWorld, testServices, waitForBuild, type E2eWorld, type TempRepo } from '@drydock/testing';
 
 const services = testServices();
-const registry = new RegistryClient(services.registry);
+const registry = new RegistryClient(services.registry, services.registryCredentials);
 
 let world: E2eWorld;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { Webhooks } from '@octokit/webhooks';
 import { pushPayload, RegistryClient, startE2eWorld, testServices, waitForBuild, type E2eWorld, type RepoFiles, type TempRepo } from '@drydock/testing';
 
 const services = testServices();
-const registry = new RegistryClient(services.registry);
+const registry = new RegistryClient(services.registry, services.registryCredentials);
 const imageOf = (repo: TempRepo) => repo.fullName.toLowerCase();
 
 let world: E2eWorld;

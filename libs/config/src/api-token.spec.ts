@@ -56,6 +56,14 @@ describe('loadConfig: secrets and allowed repositories', () => {
     ]);
   });
 
+  it('splits DRYDOCK_BUILD_ALLOW_NETS into IPv4 CIDRs and refuses anything else, naming the variable', () => {
+    expect(loadConfig({}).buildAllowNets).toEqual([]);
+    expect(loadConfig({ DRYDOCK_BUILD_ALLOW_NETS: ' 10.1.2.0/24, 192.168.5.7 ,' }).buildAllowNets).toEqual(['10.1.2.0/24', '192.168.5.7']);
+    for (const bad of ['10.1.2.0/33', '10.1.256.0/24', 'fd00::/8', 'intranet']) {
+      expect(() => loadConfig({ DRYDOCK_BUILD_ALLOW_NETS: bad })).toThrow(/DRYDOCK_BUILD_ALLOW_NETS/);
+    }
+  });
+
   it('refuses an allowed-repos entry that is not host/owner/name', () => {
     for (const bad of ['https://github.com/acme/app', 'acme/app', 'github.com/acme app/x']) {
       expect(() => loadConfig({ DRYDOCK_ALLOWED_REPOS: bad })).toThrow(/DRYDOCK_ALLOWED_REPOS/);

@@ -13,6 +13,8 @@ const optionalText = z
 
 /** `host/owner/name` with globs: no scheme, no whitespace, at least three segments. */
 const ALLOWED_REPO_GLOB = /^(?!.*:\/\/)[^\s/]+(\/[^\s/]+){2,}$/;
+/** An IPv4 CIDR, `A.B.C.D/N` (a bare address is a /32). */
+const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)(\/([12]?\d|3[0-2]))?$/;
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -39,6 +41,11 @@ const envSchema = z.object({
     .default('')
     .transform((v) => v.split(',').map((glob) => glob.trim()).filter((glob) => glob !== ''))
     .pipe(z.array(z.string().regex(ALLOWED_REPO_GLOB, 'each must be a glob over host/owner/name, e.g. github.com/acme/*'))),
+  DRYDOCK_BUILD_ALLOW_NETS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((net) => net.trim()).filter((net) => net !== ''))
+    .pipe(z.array(z.string().regex(IPV4_CIDR, 'each must be an IPv4 CIDR, e.g. 10.1.2.0/24'))),
   DRYDOCK_DATA_DIR: z.string().default('./data'),
   DRYDOCK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   DRYDOCK_LOG_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
@@ -80,6 +87,11 @@ export interface AppConfig {
   readsNeedToken: boolean;
   /** Globs over `host/owner/name` that `POST /api/builds` may clone besides repositories known from signed webhooks (`DRYDOCK_ALLOWED_REPOS`). */
   allowedRepos: string[];
+  /**
+   * CIDRs that build steps and tests may reach besides the outside network (`DRYDOCK_BUILD_ALLOW_NETS`).
+   * Enforced by the engine's firewall, which scripts/services.sh sets up from the same variable when it starts the engine.
+   */
+  buildAllowNets: string[];
   dataDir: string;
   concurrency: number;
   logMaxBytes: number;
@@ -139,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiToken: e.DRYDOCK_API_TOKEN,
     readsNeedToken: e.DRYDOCK_READ_TOKEN_REQUIRED === 'true' || e.DRYDOCK_READ_TOKEN_REQUIRED === '1',
     allowedRepos: e.DRYDOCK_ALLOWED_REPOS,
+    buildAllowNets: e.DRYDOCK_BUILD_ALLOW_NETS,
     dataDir,
     concurrency: e.DRYDOCK_CONCURRENCY,
     logMaxBytes: e.DRYDOCK_LOG_MAX_BYTES,

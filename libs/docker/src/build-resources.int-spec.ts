@@ -9,13 +9,13 @@ import { CliDockerEngine } from './cli-docker-engine.js';
 import type { BuildScoped } from './docker-engine.js';
 import { LINE_CUT_MARK, MAX_LINE_BYTES } from './line-splitter.js';
 
-const { dockerCli: DOCKER_CLI, dockerHost, registry } = testServices();
+const { dockerCli: DOCKER_CLI, dockerHost, registry, registryCredentials } = testServices();
 const docker = (...args: string[]) =>
   execFileSync(DOCKER_CLI, args, { env: { ...process.env, DOCKER_HOST: dockerHost }, encoding: 'utf8' }).trim();
 
 /** What a build leaves on the engine, and what it prints: both bounded. */
 describe('CliDockerEngine: bounded output and disk', () => {
-  const engine = new CliDockerEngine({ dockerCli: DOCKER_CLI, dockerHost, registry: { host: registry } });
+  const engine = new CliDockerEngine({ dockerCli: DOCKER_CLI, dockerHost, registry: { host: registry, ...registryCredentials } });
   const buildId = 700_000 + randomInt(99_999);
   const local = `drydock/build-${buildId}:0`;
   let contextDir: string;

@@ -3,11 +3,11 @@ import { promisify } from 'node:util';
 import { describeDockerEngineContract, testServices } from '@drydock/testing';
 import { CliDockerEngine } from './cli-docker-engine.js';
 
-const { dockerCli, dockerHost, registry } = testServices();
+const { dockerCli, dockerHost, registry, registryCredentials } = testServices();
 const run = promisify(execFile);
 
 describeDockerEngineContract('CliDockerEngine on the test engine', async () => ({
-  engine: new CliDockerEngine({ dockerCli, dockerHost, registry: { host: registry } }),
+  engine: new CliDockerEngine({ dockerCli, dockerHost, registry: { host: registry, ...registryCredentials } }),
   registry,
   // Port 9 (discard) on loopback: nothing listens there.
   downRegistry: '127.0.0.1:9',

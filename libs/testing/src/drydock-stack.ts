@@ -51,6 +51,8 @@ export async function startDrydock(options: StackOptions): Promise<DrydockStack>
     DATABASE_URL: `sqlite:${path.join(dataDir, 'drydock.db')}`,
     DOCKER_HOST: services.dockerHost,
     DRYDOCK_REGISTRY: services.registry,
+    DRYDOCK_REGISTRY_USERNAME: services.registryCredentials.username,
+    DRYDOCK_REGISTRY_PASSWORD: services.registryCredentials.password,
     DRYDOCK_DATA_DIR: dataDir,
     DRYDOCK_PUBLIC_URL: `http://drydock.test:${port}`,
     GITHUB_API_URL: options.githubApiUrl,

@@ -9,14 +9,18 @@ import { DrydockError } from '@drydock/core';
  * through scripts/services.sh and writes this file; tests read it with `testServices()`.
  */
 export interface TestServices {
-  /** `redis://127.0.0.1:16379` */
+  /** `redis://:<password>@127.0.0.1:16379`: Redis wants the password services.sh generated. */
   redisUrl: string;
   /** The test Docker engine, `unix:///run/drydock-test/docker.sock`; it has `busybox:latest`. */
   dockerHost: string;
   /** The docker client with the buildx and compose v2 plugins (`/usr/bin/docker`). */
   dockerCli: string;
-  /** `localhost:15000`: push and pull over plain HTTP. */
+  /** `localhost:15000`: push and pull over plain HTTP, with `registryCredentials`. */
   registry: string;
+  /** The registry's only user (htpasswd), as Drydock gets it in DRYDOCK_REGISTRY_USERNAME / _PASSWORD. */
+  registryCredentials: { username: string; password: string };
+  /** CIDRs the test engine's builds may reach (its DRYDOCK_BUILD_ALLOW_NETS, set when it starts): tests put their own hosts there. */
+  buildAllowNets: string[];
   /** `postgres://postgres@127.0.0.1:15432/drydock_test` (trust auth). */
   postgresUrl: string;
   /** A scratch directory for tests' files (repos, Drydock data dirs); emptied when the services stop. */
