@@ -8,7 +8,7 @@ import { testServices, rejectionOf } from '@drydock/testing';
 import semver from 'semver';
 import { CliDockerEngine } from './cli-docker-engine.js';
 import { checkEngine, MIN_BUILDKIT_VERSION } from './engine-requirements.js';
-import type { BuildImageOptions, BuildScoped } from './docker-engine.js';
+import type { BuildImageOptions, BuildScoped, ComposeModel } from './docker-engine.js';
 
 const { dockerCli: DOCKER_CLI, dockerHost, registry, registryCredentials } = testServices();
 
@@ -33,6 +33,14 @@ describe('CliDockerEngine', () => {
     const contextDir = await mkdtemp(path.join(workDir, 'ctx-'));
     await writeFile(path.join(contextDir, 'Dockerfile'), dockerfile);
     return engine.buildImage({ ...scoped(), contextDir, dockerfile: 'Dockerfile', buildArgs: {}, labels: {}, tags: [], ...options });
+  };
+  /** Resolves a compose file as the pipeline does, then runs that model's sut. */
+  const composeTest = async (on: CliDockerEngine, content: string, signal?: AbortSignal) => {
+    const projectDir = await mkdtemp(path.join(workDir, 'compose-'));
+    const composeFile = 'docker-compose.test.yml';
+    await writeFile(path.join(projectDir, composeFile), content);
+    const model = (await on.composeConfig({ ...scoped(), projectDir, composeFile, image })) as ComposeModel;
+    return on.runComposeTest({ ...scoped(signal), projectDir, composeFile, model });
   };
   /** Aborts once `ready()` holds (polled), and tells when it did. */
   const abortWhen = (ready: () => boolean) => {
@@ -196,11 +204,7 @@ describe('CliDockerEngine', () => {
         'volumes:',
         '  scratch: {}',
       ].join('\n');
-    const compose = async (content: string, signal?: AbortSignal) => {
-      const projectDir = await mkdtemp(path.join(workDir, 'compose-'));
-      await writeFile(path.join(projectDir, 'docker-compose.test.yml'), content);
-      return engine.runComposeTest({ ...scoped(signal), projectDir, composeFile: 'docker-compose.test.yml', image });
-    };
+    const compose = (content: string, signal?: AbortSignal) => composeTest(engine, content, signal);
 
     it("resolves with sut's exit code, shows its output and tears the project down but keeps the image", async () => {
       const result = await compose(composeFile('cat /greeting.txt; exit 5'));
@@ -227,6 +231,66 @@ describe('CliDockerEngine', () => {
       const err = await rejectionOf(compose(composeFile('sleep 30'), abort.signal));
       expect(err.code).toBe('cancelled');
       expect(Date.now() - abort.abortedAt).toBeLessThan(3000);
+      expect(composeLeftovers(buildId)).toBe('');
+    });
+  });
+
+  describe('the test box', () => {
+    const limits = { memoryBytes: 300 * 1024 ** 2, cpus: 1.5, pids: 200 };
+    const secret = `spec-secret-${randomInt(1e9)}`;
+    let boxed: CliDockerEngine;
+    /** Prints the memory limit, pids limit and CPU quota (cgroup v2 or v1), NoNewPrivs, the effective capabilities and the environment. */
+    const BOX = [
+      'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes',
+      'cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max',
+      "cut -d' ' -f1 /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us",
+      'grep -E "^(NoNewPrivs|CapEff)" /proc/self/status',
+      'env',
+    ].join('; ');
+    const expectBoxed = (lines: string[]) => {
+      expect(lines).toEqual(expect.arrayContaining([String(limits.memoryBytes), String(limits.pids), '150000', expect.stringMatching(/^NoNewPrivs:\s+1$/)]));
+      const capEff = BigInt(`0x${lines.find((l) => l.startsWith('CapEff:'))?.split(/\s+/)[1] ?? 'ffffffffff'}`);
+      const DOCKER_DEFAULT_CAPS = 0xa80425fbn;
+      expect(capEff & ~DOCKER_DEFAULT_CAPS).toBe(0n); // nothing added
+      expect(capEff & (1n << 13n)).toBe(0n); // NET_RAW dropped
+      expect(lines.join('\n')).not.toContain(secret);
+      expect(lines.join('\n')).not.toContain(Buffer.from(secret).toString('base64'));
+    };
+
+    beforeAll(() => {
+      // A server secret in the worker's environment: the engine's children must not inherit it.
+      process.env.DRYDOCK_SPEC_SECRET = secret;
+      try {
+        boxed = new CliDockerEngine({ dockerCli: DOCKER_CLI, dockerHost, registry: { host: registry }, testLimits: limits });
+      } finally {
+        delete process.env.DRYDOCK_SPEC_SECRET;
+      }
+    });
+
+    it('runs test commands with the limits, no-new-privileges, fewer capabilities and none of the worker\'s environment', async () => {
+      const { exitCode } = await boxed.runTestCommand({ ...scoped(), image, command: BOX });
+      expect(exitCode).toBe(0);
+      expectBoxed(logs);
+    });
+
+    it('runs every compose service in the same box, whatever the file asks to pass through', async () => {
+      const file = (command: string) =>
+        [
+          'services:',
+          '  helper:',
+          '    image: busybox:latest',
+          `    command: ["sh", "-c", "${command}"]`,
+          '  sut:',
+          '    image: ${DRYDOCK_IMAGE}',
+          '    environment: [DRYDOCK_SPEC_SECRET, "DOLLAR=$$x"]',
+          '    entrypoint: ["sh", "-c"]',
+          `    command: ["${command}; echo dollar=$$DOLLAR"]`,
+          '    depends_on: [helper]',
+        ].join('\n');
+      const { exitCode } = await composeTest(boxed, file(BOX.replaceAll('"', '\\"').replaceAll('$', '$$$$')));
+      expect(exitCode).toBe(0);
+      expectBoxed(logs);
+      expect(logs).toContain('dollar=$x');
       expect(composeLeftovers(buildId)).toBe('');
     });
   });
