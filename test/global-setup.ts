@@ -40,6 +40,7 @@ export default async function globalSetup(): Promise<void> {
     registry: `localhost:${ports.registry}`,
     registryCredentials: { username: credentials.DRYDOCK_REGISTRY_USERNAME ?? '', password: credentials.DRYDOCK_REGISTRY_PASSWORD ?? '' },
     buildAllowNets,
+    engineNetns: 'drydock-test0',
     postgresUrl: `postgres://postgres@127.0.0.1:${ports.postgres}/drydock_test`,
     dataDir: path.join(servicesDir, 'tmp'),
   };

@@ -21,6 +21,8 @@ export interface TestServices {
   registryCredentials: { username: string; password: string };
   /** CIDRs the test engine's builds may reach (its DRYDOCK_BUILD_ALLOW_NETS, set when it starts): tests put their own hosts there. */
   buildAllowNets: string[];
+  /** The network namespace the test engine runs in (named after its bridge, `drydock-test0`). */
+  engineNetns: string;
   /** `postgres://postgres@127.0.0.1:15432/drydock_test` (trust auth). */
   postgresUrl: string;
   /** A scratch directory for tests' files (repos, Drydock data dirs); emptied when the services stop. */
