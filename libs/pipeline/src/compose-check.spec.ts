@@ -84,6 +84,20 @@ describe('checkComposeFile', () => {
   });
 });
 
+describe('checkComposeFile: variables', () => {
+  it('refuses a variable of the worker\'s environment, naming the field', async () => {
+    const err = await check(checkout({ [FILE]: sut('    environment: { TOKEN: "${GITHUB_TOKEN}" }\n') }));
+    expect(err?.message).toBe(`${FILE}: services.sut.environment.TOKEN: \${GITHUB_TOKEN} is not available: compose files may use DRYDOCK_IMAGE and the variables the repository's .env defines`);
+    const bare = await check(checkout({ [FILE]: sut('    command: ["sh", "-c", "echo $HOME"]\n') }));
+    expect(bare?.field).toBe('services.sut.command[2]');
+  });
+
+  it('accepts DRYDOCK_IMAGE, the .env\'s variables and escaped dollars', async () => {
+    const dir = checkout({ [FILE]: sut('    environment: { V: "${PG_VERSION:-16}" }\n    command: ["sh", "-c", "echo $$HOME $${X}"]\n'), '.env': '# versions\nexport PG_VERSION=16\n' });
+    expect(await check(dir)).toBeNull();
+  });
+});
+
 describe('composeModelPaths', () => {
   it('lists the host paths of a resolved model: contexts, Dockerfiles, binds, secrets and device volumes', () => {
     const model = {

@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { checkEngine, type BuildScoped, type DockerEngine } from '@drydock/docker';
+import { checkEngine, type BuildScoped, type ComposeModel, type DockerEngine } from '@drydock/docker';
 import { rejectionOf } from '../rejection.js';
 
 /** The kinds of image the contract builds; a subject makes each mean the same on its engine. */
@@ -92,6 +92,16 @@ export function describeDockerEngineContract(name: string, open: () => Promise<D
       ]);
       await writeFile(composeFile, 'services: [unclosed\n');
       expect((await rejectionOf(subject.engine.composeConfig({ ...scoped(), projectDir: contextDir, composeFile, image: local }))).code).toBe('config_invalid');
+    });
+
+    it('runs the sut of a resolved model, resolving with its exit code; a model without sut is config_invalid', async () => {
+      await build('ok');
+      const composeFile = path.join(contextDir, 'compose-run.yml');
+      await writeFile(composeFile, 'services:\n  sut:\n    image: ${DRYDOCK_IMAGE}\n    command: ["sh", "-c", "test -f /built"]\n');
+      const model = (await subject.engine.composeConfig({ ...scoped(), projectDir: contextDir, composeFile, image: local })) as ComposeModel;
+      await expect(subject.engine.runComposeTest({ ...scoped(), projectDir: contextDir, composeFile: 'compose-run.yml', model })).resolves.toEqual({ exitCode: 0 });
+      const withoutSut = { ...model, services: {} };
+      expect((await rejectionOf(subject.engine.runComposeTest({ ...scoped(), projectDir: contextDir, composeFile: 'compose-run.yml', model: withoutSut }))).code).toBe('config_invalid');
     });
 
     it('rejects a failing build with build_failed', async () => {
