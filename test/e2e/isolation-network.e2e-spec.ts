@@ -58,7 +58,7 @@ async function stopTestHost(): Promise<void> {
 /** A shell script printing `<label> answered` or `<label> silent` for each probe (busybox nc, 3 s each). */
 function probeScript(targets: Array<[label: string, host: string, port: number, request: string]>): string {
   const lines = targets.map(([label, host, port, request]) =>
-    `out=$(printf '${request}' | nc -w 3 ${host} ${port} 2>/dev/null | head -c 200); if [ -n "$out" ]; then echo "${label} answered: $out"; else echo "${label} silent"; fi`,
+    `out=$(printf '${request}' | nc -w 3 ${host} ${port} 2>/dev/null | tr -d '\\r' | tail -n 1); if [ -n "$out" ]; then echo "${label} answered: $out"; else echo "${label} silent"; fi`,
   );
   return ['#!/bin/sh', 'gw=$(ip route | awk \'/^default/ {print $3}\')', ...lines, ''].join('\n');
 }
