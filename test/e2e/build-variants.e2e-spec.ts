@@ -80,7 +80,7 @@ describe('hostile names and a registry that is down', () => {
     const deadRegistry = await startDrydock({
       githubApiUrl: world.github.url,
       webhookSecret: world.webhookSecret,
-      env: { DRYDOCK_REGISTRY: `127.0.0.1:${await freePort()}` },
+      env: { DRYDOCK_REGISTRY: `127.0.0.1:${await freePort()}`, DRYDOCK_REGISTRY_USERNAME: '' }, // no login: the push itself fails
     });
     try {
       const repo = await world.repo({ Dockerfile: 'FROM busybox:latest\n' });

@@ -305,7 +305,10 @@ describe('CliDockerEngine', () => {
 
         const res = await fetch(`http://${registry}/v2/${name}/manifests/v1`, {
           method: 'HEAD',
-          headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+          headers: {
+            accept: 'application/vnd.docker.distribution.manifest.v2+json',
+            authorization: `Basic ${Buffer.from(`${registryCredentials.username}:${registryCredentials.password}`).toString('base64')}`,
+          },
         });
         expect(res.status).toBe(200);
         expect(digest).toBe(res.headers.get('docker-content-digest'));
