@@ -268,6 +268,28 @@ describe('runBuild', () => {
     expect(build?.status).toBe('success');
     expect(await world.logs.read(build!.id)).toContain('could not report "pending" to GitHub: HTTP 502');
   });
+
+  describe('tags', () => {
+    const release = async (version: string) => {
+      const sha = world.git.commit(CLONE_URL, `refs/tags/v${version}`, { Dockerfile: DOCKERFILE });
+      const request: BuildRequest = { repo: 'acme/widget', cloneUrl: CLONE_URL, ref: `refs/tags/v${version}`, sha, event: 'tag', defaultBranch: 'main' };
+      const [queued] = (await world.store.createBuilds([request])).builds;
+      return world.run(queued);
+    };
+
+    it('never moves 1 or 1.2 back when an older release is tagged after a newer one', async () => {
+      expect((await release('1.3.0'))?.images[0].tags).toEqual(['1.3.0', '1.3', '1', expect.stringMatching(/^sha-/)]);
+      expect((await release('1.2.9'))?.images[0].tags).toEqual(['1.2.9', '1.2', expect.stringMatching(/^sha-/)]);
+      expect((await release('1.3.1'))?.images[0].tags).toEqual(['1.3.1', '1.3', '1', expect.stringMatching(/^sha-/)]);
+    });
+
+    it('tags a branch that looks like a release branch-<slug>, and a config name stays under the owner', async () => {
+      const sha = world.git.commit(CLONE_URL, 'refs/heads/1.2.3', { Dockerfile: DOCKERFILE, '.drydock.yml': 'images:\n  - name: otherorg/api\n' });
+      const request: BuildRequest = { repo: 'acme/widget', cloneUrl: CLONE_URL, ref: 'refs/heads/1.2.3', sha, event: 'push', defaultBranch: 'main' };
+      const build = await world.run((await world.store.createBuilds([request])).builds[0]);
+      expect(build?.images).toEqual([{ name: `${REGISTRY}/acme/otherorg/api`, tags: [`sha-${sha.slice(0, 7)}`, 'branch-1.2.3'], digest: expect.any(String) }]);
+    });
+  });
 });
 
 async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -278,34 +300,6 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> 
   }
 }
 
-describe('runBuild tags', () => {
-  let world: PipelineWorld;
-  beforeEach(async () => {
-    world = new PipelineWorld();
-    await world.open();
-  });
-  afterEach(() => world.close());
-
-  const release = async (version: string) => {
-    const sha = world.git.commit(CLONE_URL, `refs/tags/v${version}`, { Dockerfile: DOCKERFILE });
-    const request: BuildRequest = { repo: 'acme/widget', cloneUrl: CLONE_URL, ref: `refs/tags/v${version}`, sha, event: 'tag', defaultBranch: 'main' };
-    const [queued] = (await world.store.createBuilds([request])).builds;
-    return world.run(queued);
-  };
-
-  it('never moves 1 or 1.2 back when an older release is tagged after a newer one', async () => {
-    expect((await release('1.3.0'))?.images[0].tags).toEqual(['1.3.0', '1.3', '1', expect.stringMatching(/^sha-/)]);
-    expect((await release('1.2.9'))?.images[0].tags).toEqual(['1.2.9', '1.2', expect.stringMatching(/^sha-/)]);
-    expect((await release('1.3.1'))?.images[0].tags).toEqual(['1.3.1', '1.3', '1', expect.stringMatching(/^sha-/)]);
-  });
-
-  it('tags a branch that looks like a release branch-<slug>, and a config name stays under the owner', async () => {
-    const sha = world.git.commit(CLONE_URL, 'refs/heads/1.2.3', { Dockerfile: DOCKERFILE, '.drydock.yml': 'images:\n  - name: otherorg/api\n' });
-    const request: BuildRequest = { repo: 'acme/widget', cloneUrl: CLONE_URL, ref: 'refs/heads/1.2.3', sha, event: 'push', defaultBranch: 'main' };
-    const build = await world.run((await world.store.createBuilds([request])).builds[0]);
-    expect(build?.images).toEqual([{ name: `${REGISTRY}/acme/otherorg/api`, tags: [`sha-${sha.slice(0, 7)}`, 'branch-1.2.3'], digest: expect.any(String) }]);
-  });
-});
 
 describe('formatSeconds', () => {
   it('says a duration as people write it', () => {
