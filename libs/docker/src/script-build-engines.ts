@@ -97,8 +97,7 @@ export class ScriptBuildEngines implements BuildEngines {
   }
 
   private startEntry(repo: string): Entry {
-    const hash = createHash('sha256').update(repo).digest('hex').slice(0, 12);
-    const dataDir = path.join(this.options.dir, hash);
+    const dataDir = engineDataDir(this.options.dir, repo);
     const entry: Entry = { repo, dataDir, leases: 0, lastUsed: Date.now(), ready: this.start(repo, dataDir) };
     entry.ready.catch(() => undefined); // the lease that waits on it reports the failure
     this.entries.set(repo, entry);
@@ -160,6 +159,11 @@ export class ScriptBuildEngines implements BuildEngines {
       if (present.exitCode === 0) await pipe(this.options.dockerCli, ['save', image], from, ['load', '--quiet'], dockerClientEnv(target));
     }
   }
+}
+
+/** Where the repository's engine keeps its data (and its socket, `docker.sock`) under the pool's directory. */
+export function engineDataDir(dir: string, repo: string): string {
+  return path.join(dir, createHash('sha256').update(repo).digest('hex').slice(0, 12));
 }
 
 function pipe(cli: string, fromArgs: string[], fromEnv: NodeJS.ProcessEnv, toArgs: string[], toEnv: NodeJS.ProcessEnv): Promise<void> {
