@@ -6,6 +6,8 @@ export interface EngineRequest {
   repo: string;
   /** Reserved for throwaway engines (fork pull requests); only `false` is supported today. */
   ephemeral?: false;
+  /** Aborting it ends a wait for a busy pool: `acquire` rejects with `DrydockError('cancelled')`. */
+  signal?: AbortSignal;
 }
 
 /** One build's hold on an engine; `release` once the build has cleaned up (idempotent). */

@@ -63,12 +63,13 @@ export class ScriptBuildEngines implements BuildEngines {
 
   async acquire(request: EngineRequest): Promise<EngineLease> {
     for (;;) {
+      if (request.signal?.aborted) throw new DrydockError('cancelled', 'Cancelled while waiting for an engine');
       const entry = this.entries.get(request.repo);
       if (entry) return this.lease(entry);
       if (this.entries.size + this.stopping < this.options.maxEngines) return this.lease(this.startEntry(request.repo));
       const idle = [...this.entries.values()].filter((e) => e.leases === 0).sort((a, b) => a.lastUsed - b.lastUsed)[0];
       if (idle) await this.stopEntry(idle);
-      else await new Promise<void>((resolve) => this.waiters.push(resolve));
+      else await waitFor(this.waiters, request.signal);
     }
   }
 
@@ -159,6 +160,14 @@ export class ScriptBuildEngines implements BuildEngines {
       if (present.exitCode === 0) await pipe(this.options.dockerCli, ['save', image], from, ['load', '--quiet'], dockerClientEnv(target));
     }
   }
+}
+
+/** Until a lease is released or an engine stopped (`waiters` is woken), or `signal` aborts. */
+export function waitFor(waiters: Array<() => void>, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    waiters.push(resolve);
+    signal?.addEventListener('abort', () => resolve(), { once: true }); // the caller's loop sees the abort
+  });
 }
 
 /** Where the repository's engine keeps its data (and its socket, `docker.sock`) under the pool's directory. */

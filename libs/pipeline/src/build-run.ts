@@ -71,7 +71,7 @@ export class BuildRun {
 
   /** The repository's own engine (see `BuildEngines`), held until `cleanup`; may wait while every engine is busy. */
   async acquireEngine(engines: BuildEngines): Promise<DockerEngine> {
-    this.lease = await engines.acquire({ repo: this.build.repo });
+    this.lease = await engines.acquire({ repo: this.build.repo, signal: this.signal });
     return this.lease.engine;
   }
 

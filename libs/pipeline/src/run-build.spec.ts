@@ -146,6 +146,23 @@ describe('runBuild', () => {
     expect(world.engines.held()).toEqual({});
   });
 
+  it('ends as cancelled when cancelled while every engine is busy, holding none', async () => {
+    const engines = new FakeBuildEngines(1);
+    const held = await engines.acquire({ repo: 'acme/other' });
+    const queued = await world.queued({ Dockerfile: DOCKERFILE });
+    const cancel = new AbortController();
+    const running = runBuild(queued.id, { ...world.deps, engines }, cancel.signal);
+    await until(() => engines.events.some((e) => e.op === 'acquire' && e.repo === 'acme/widget'));
+    await world.store.transition(queued.id, ['running'], { status: 'cancelled', error: 'Cancelled' });
+    cancel.abort();
+    const build = await running;
+
+    expect(build?.status).toBe('cancelled');
+    expect(world.stepsOf(build)).toEqual(['clone: cancelled', 'config: cancelled']);
+    expect(engines.held()).toEqual({ 'acme/other': 1 });
+    held.release();
+  });
+
   it('pushes nothing when a test fails, and reports failure naming the command', async () => {
     const queued = await world.queued({ Dockerfile: DOCKERFILE, '.drydock.yml': 'images:\n  - test: ["exit 0", "exit 3", "exit 0"]\n' });
     const build = await world.run(queued);

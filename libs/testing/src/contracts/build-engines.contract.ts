@@ -36,5 +36,14 @@ export function describeBuildEnginesContract(name: string, open: (maxEngines: nu
       await expect(lease.engine.engineInfo()).resolves.toEqual(expect.objectContaining({ engineVersion: expect.any(String) }));
       lease.release();
     }, timeoutMs * 2);
+
+    it('stops waiting for a busy pool when the request is aborted', async () => {
+      const held = await engines.acquire({ repo: 'contract/b' });
+      const abort = new AbortController();
+      const waiting = engines.acquire({ repo: 'contract/c', signal: abort.signal });
+      abort.abort();
+      await expect(waiting).rejects.toMatchObject({ code: 'cancelled' });
+      held.release();
+    }, timeoutMs);
   });
 }

@@ -1,5 +1,5 @@
 import { DrydockError } from '@drydock/core';
-import type { BuildEngines, EngineLease, EngineRequest } from '@drydock/docker';
+import { waitFor, type BuildEngines, type EngineLease, type EngineRequest } from '@drydock/docker';
 import { FakeDockerEngine } from './fake-docker-engine.js';
 
 export type EngineEvent = { op: 'acquire' | 'release' | 'start' | 'stop'; repo: string };
@@ -38,14 +38,15 @@ export class FakeBuildEngines implements BuildEngines {
     return Object.fromEntries([...this.engines].filter(([, e]) => e.leases > 0).map(([repo, e]) => [repo, e.leases]));
   }
 
-  async acquire({ repo }: EngineRequest): Promise<EngineLease> {
+  async acquire({ repo, signal }: EngineRequest): Promise<EngineLease> {
     this.events.push({ op: 'acquire', repo });
     const failure = this.failingStarts.get(repo);
     if (failure !== undefined) throw new DrydockError('infrastructure', failure);
     while (!this.engines.has(repo) && this.engines.size >= this.maxEngines) {
+      if (signal?.aborted) throw new DrydockError('cancelled', 'Cancelled while waiting for an engine');
       const idle = [...this.engines].filter(([, e]) => e.leases === 0).sort(([, a], [, b]) => a.lastUsed - b.lastUsed)[0];
       if (idle) this.stop(idle[0]);
-      else await new Promise<void>((resolve) => this.waiters.push(resolve));
+      else await waitFor(this.waiters, signal);
     }
     const engine = this.engineFor(repo);
     const entry = this.engines.get(repo)!;
