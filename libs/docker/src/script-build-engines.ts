@@ -48,6 +48,8 @@ export class ScriptBuildEngines implements BuildEngines {
   private readonly entries = new Map<string, Entry>();
   private readonly waiters: Array<() => void> = [];
   private stopping = 0;
+  /** Stops under way, by data dir: the repository's next engine starts once its last one is down. */
+  private readonly stops = new Map<string, Promise<void>>();
   private readonly script = servicesScript();
 
   constructor(private readonly options: ScriptBuildEnginesOptions) {}
@@ -106,6 +108,7 @@ export class ScriptBuildEngines implements BuildEngines {
   }
 
   private async start(repo: string, dataDir: string): Promise<{ engine: DockerEngine; slot: SubnetSlot }> {
+    await this.stops.get(dataDir);
     const slot = await claimSlot(dataDir);
     const socket = `unix://${dataDir}/docker.sock`;
     try {
@@ -125,14 +128,22 @@ export class ScriptBuildEngines implements BuildEngines {
   private async stopEntry(entry: Entry): Promise<void> {
     if (this.entries.get(entry.repo) !== entry) return;
     this.entries.delete(entry.repo);
+    const stopped = this.stop(entry);
+    this.stops.set(entry.dataDir, stopped);
+    await stopped;
+    if (this.stops.get(entry.dataDir) === stopped) this.stops.delete(entry.dataDir);
+  }
+
+  private async stop(entry: Entry): Promise<void> {
     this.stopping++;
     try {
       const { slot } = await entry.ready;
       await this.services(['stop', ...this.where(entry.dataDir, slot), 'docker']);
       await slot.release();
       this.options.log(`engine for ${entry.repo} stopped`);
-    } catch {
-      // it never started (its lease reported that) or is gone already
+    } catch (err) {
+      // it never started (its lease reported that), or stays in its slot until a later stop (stopLeftovers)
+      this.options.log(`engine for ${entry.repo} not stopped: ${messageOf(err)}`);
     } finally {
       this.stopping--;
       this.waiters.splice(0).forEach((wake) => wake());

@@ -45,5 +45,11 @@ export function describeBuildEnginesContract(name: string, open: (maxEngines: nu
       await expect(waiting).rejects.toMatchObject({ code: 'cancelled' });
       held.release();
     }, timeoutMs);
+
+    it('starts a repository\'s engine again after it was stopped for another', async () => {
+      const again = await engines.acquire({ repo: 'contract/a' });
+      await expect(again.engine.engineInfo()).resolves.toEqual(expect.objectContaining({ engineVersion: expect.any(String) }));
+      again.release();
+    }, timeoutMs * 2);
   });
 }
