@@ -13,6 +13,11 @@
 #    and not started. For those it starts, the credentials services.sh generated (Redis's
 #    password, in REDIS_URL; the registry's user, DRYDOCK_REGISTRY_USERNAME / _PASSWORD) are
 #    exported to Drydock. DRYDOCK_BUILD_ALLOW_NETS, when set, is read by the engine's firewall.
+#    When this run starts the engine, builds do not run on it: the worker starts an engine per
+#    repository (DRYDOCK_ENGINES_DIR, default /var/lib/drydock/engines; set it empty to build
+#    every repository on this one engine), at most DRYDOCK_MAX_ENGINES, each with the same
+#    network box, and copies this engine's base images into each. With your own DOCKER_HOST,
+#    every repository builds on your engine (and shares its cache: SECURITY.md).
 # 3. scripts/base-images.sh: busybox:latest and debian:bookworm-slim on that engine
 # 4. npm run build
 # 5. GITHUB_WEBHOOK_SECRET: when unset, generated once into ./data/webhook-secret; the API
@@ -53,6 +58,8 @@ start_services() {
   if [[ -z ${DOCKER_HOST:-} ]]; then
     wanted+=(docker)
     export DOCKER_HOST="unix://${DRYDOCK_DOCKER_SOCKET:-/run/drydock/docker.sock}"
+    # Builds run on an engine per repository that the worker starts; this engine gives them base images.
+    export DRYDOCK_ENGINES_DIR="${DRYDOCK_ENGINES_DIR-${DRYDOCK_SERVICES_DIR:-/var/lib/drydock}/engines}"
   fi
   if [[ -z ${DRYDOCK_REGISTRY:-} ]]; then
     wanted+=(registry)
@@ -120,7 +127,7 @@ main() {
   ensure_webhook_secret
   ensure_api_token
 
-  log "REDIS_URL=$(sed -E 's#//[^@/]*@#//***@#' <<<"$REDIS_URL") DOCKER_HOST=$DOCKER_HOST DRYDOCK_REGISTRY=$DRYDOCK_REGISTRY"
+  log "REDIS_URL=$(sed -E 's#//[^@/]*@#//***@#' <<<"$REDIS_URL") DOCKER_HOST=$DOCKER_HOST DRYDOCK_REGISTRY=$DRYDOCK_REGISTRY${DRYDOCK_ENGINES_DIR:+ DRYDOCK_ENGINES_DIR=$DRYDOCK_ENGINES_DIR}"
   # Not exec: this shell stays to stop the services when the app ends or on Ctrl-C.
   if [[ -n ${DRYDOCK_UP_EXEC:-} ]]; then
     bash -c "$DRYDOCK_UP_EXEC" &

@@ -9,7 +9,8 @@ import { freshTempDir, startE2eWorld, testServices, waitForBuild, type E2eWorld 
 /**
  * What a build runs cannot reach the host's services (API, Redis, registry) on any address it
  * can see, nor private ranges; it reaches a test host inside DRYDOCK_BUILD_ALLOW_NETS
- * (global-setup: 10.231.0.0/24). The test host is a network namespace made here: 10.231.0.2
+ * (global-setup: 10.231.0.0/24). The builds run on engines the worker starts, one per repository
+ * (DRYDOCK_ENGINES_DIR): each gets the network box of the engine `npm run up` starts. The test host is a network namespace made here: 10.231.0.2
  * (allowed) and 10.232.0.2 (a private address not listed), both serving /hello.txt.
  */
 const run = promisify(execFile);
@@ -25,8 +26,6 @@ const registryPort = Number(services.registry.split(':')[1]);
 let world: E2eWorld;
 let httpd: ChildProcess | undefined;
 let apiPort: number;
-/** The engine namespace's way to the host: the host end of its veth. */
-let hostFromEngine: string;
 
 async function ip(...args: string[]): Promise<void> {
   await run('ip', args);
@@ -60,14 +59,14 @@ function probeScript(targets: Array<[label: string, host: string, port: number, 
   const lines = targets.map(([label, host, port, request]) =>
     `out=$(printf '${request}' | nc -w 3 ${host} ${port} 2>/dev/null | tr -d '\\r' | tail -n 1); if [ -n "$out" ]; then echo "${label} answered: $out"; else echo "${label} silent"; fi`,
   );
-  return ['#!/bin/sh', 'gw=$(ip route | awk \'/^default/ {print $3}\')', ...lines, ''].join('\n');
+  // The host end of the engine namespace's veth is A.B.127.253 of the engine's subnet A.B.0.0/16.
+  const host = 'host=$(echo "$gw" | awk -F. \'{print $1 "." $2 ".127.253"}\'); echo "host is $host"';
+  return ['#!/bin/sh', 'gw=$(ip route | awk \'/^default/ {print $3}\')', host, ...lines, ''].join('\n');
 }
 
 beforeAll(async () => {
-  world = await startE2eWorld();
+  world = await startE2eWorld({ engines: true }); // each repository on an engine of its own, each in the same network box
   apiPort = Number(new URL(world.drydock.url).port);
-  const { stdout } = await run('ip', ['-n', services.engineNetns, '-4', 'route', 'show', 'default']);
-  hostFromEngine = /via (\S+)/.exec(stdout)?.[1] ?? '';
   await startTestHost();
 }, 60_000);
 afterAll(async () => {
@@ -81,11 +80,10 @@ async function logOf(id: number): Promise<string> {
 
 describe('a build cannot reach the control plane', () => {
   it('RUN steps and test containers reach neither the API, Redis nor the registry, but do reach an allowed host', async () => {
-    expect(hostFromEngine).toMatch(/^\d+\.\d+\.127\.253$/);
     expect(services.buildAllowNets).toContain('10.231.0.0/24');
     const http = (p: string, method = 'GET') => `${method} ${p} HTTP/1.0\\r\\n\\r\\n`;
     const targets: Array<[string, string, number, string]> = [];
-    for (const [name, host] of [['gateway', '$gw'], ['host', hostFromEngine]]) {
+    for (const [name, host] of [['gateway', '$gw'], ['host', '$host']]) {
       targets.push([`api-${name}`, host, apiPort, http('/api/builds')]);
       targets.push([`redis-${name}`, host, redisPort, 'PING\\r\\n']);
       targets.push([`registry-${name}`, host, registryPort, http('/v2/acme/anything/manifests/latest', 'DELETE')]);
@@ -100,6 +98,7 @@ describe('a build cannot reach the control plane', () => {
     const build = await waitForBuild(world.drydock.url, await world.push(repo), { timeoutMs: 240_000 });
     const log = await logOf(build.id);
     expect(build.status).toBe('success');
+    expect(log).toMatch(/host is 10\.(22[4-9]|23\d)\.127\.253/); // a repository's own engine (subnet-slots.ts), not the test engine
     for (const phase of ['run', 'test']) {
       for (const [label] of targets.filter(([label]) => label !== 'allowed-host')) expect(log).toContain(`${phase}: ${label} silent`);
       expect(log).toMatch(new RegExp(`${phase}: allowed-host answered: .*${HELLO}`));

@@ -1,6 +1,6 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@drydock/config';
-import { DOCKER_ENGINE, type DockerEngine } from '@drydock/docker';
+import { BUILD_ENGINES, type BuildEngines } from '@drydock/docker';
 import { BUILD_EVENTS, type BuildEvents } from '@drydock/events';
 import { GIT_CLIENT, type GitClient } from '@drydock/git';
 import { BUILD_REPORTER, type BuildReporter } from '@drydock/github';
@@ -14,10 +14,10 @@ const logger = new Logger('Pipeline');
 
 export const pipelineDepsProvider: Provider = {
   provide: PIPELINE_DEPS,
-  inject: [GIT_CLIENT, DOCKER_ENGINE, BUILD_REPORTER, BUILD_STORE, BUILD_LOGS, BUILD_EVENTS, APP_CONFIG],
+  inject: [GIT_CLIENT, BUILD_ENGINES, BUILD_REPORTER, BUILD_STORE, BUILD_LOGS, BUILD_EVENTS, APP_CONFIG],
   useFactory: (
     git: GitClient,
-    docker: DockerEngine,
+    engines: BuildEngines,
     reporter: BuildReporter,
     store: BuildStore,
     logs: BuildLogs,
@@ -25,7 +25,7 @@ export const pipelineDepsProvider: Provider = {
     config: AppConfig,
   ): PipelineDeps => ({
     git,
-    docker,
+    engines,
     reporter,
     store,
     logs,

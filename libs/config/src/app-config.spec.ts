@@ -33,3 +33,13 @@ describe('test container limits', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 });
+
+describe('build engines', () => {
+  it('builds on DOCKER_HOST\'s one engine unless DRYDOCK_ENGINES_DIR is set; then at most DRYDOCK_MAX_ENGINES (4)', () => {
+    expect(loadConfig({ DOCKER_HOST: 'unix:///run/x.sock' }).engines).toBeUndefined();
+    expect(loadConfig({ DRYDOCK_ENGINES_DIR: '' }).engines).toBeUndefined();
+    expect(loadConfig({ DRYDOCK_ENGINES_DIR: '/var/lib/drydock/engines' }).engines).toEqual({ dir: '/var/lib/drydock/engines', max: 4 });
+    expect(loadConfig({ DRYDOCK_ENGINES_DIR: '/e', DRYDOCK_MAX_ENGINES: '2' }).engines).toEqual({ dir: '/e', max: 2 });
+    expect(() => loadConfig({ DRYDOCK_ENGINES_DIR: '/e', DRYDOCK_MAX_ENGINES: '0' })).toThrow(/DRYDOCK_MAX_ENGINES/);
+  });
+});

@@ -26,6 +26,8 @@ const envSchema = z.object({
   DATABASE_URL: z.string().optional(),
   DOCKER_HOST: optionalText,
   DRYDOCK_DOCKER_CLI: optionalText,
+  DRYDOCK_ENGINES_DIR: optionalText,
+  DRYDOCK_MAX_ENGINES: z.coerce.number().int().min(1).max(16).default(4),
   DRYDOCK_ALLOW_OLD_ENGINE: optionalText,
   DRYDOCK_REGISTRY: z
     .string()
@@ -75,7 +77,13 @@ export interface AppConfig {
   /** Starts every Redis key and channel of this instance (`DRYDOCK_REDIS_PREFIX`): instances sharing a Redis stay apart. */
   redisPrefix: string;
   databaseUrl: string;
+  /** Without `engines`: the engine every build runs on. With it: the engine whose base images each new engine gets. */
   dockerHost: string | undefined;
+  /**
+   * Set (`DRYDOCK_ENGINES_DIR`): the worker starts an engine per repository (scripts/services.sh, as root), data roots
+   * under `dir`, at most `max` (`DRYDOCK_MAX_ENGINES`) running. Unset: every build runs on DOCKER_HOST's engine.
+   */
+  engines: { dir: string; max: number } | undefined;
   /** The docker client binary; must have the buildx and compose v2 plugins. */
   dockerCli: string;
   /** Build even on an engine whose BuildKit is older than 0.12.5 (`DRYDOCK_ALLOW_OLD_ENGINE` = `1` or `true`). */
@@ -140,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisPrefix: e.DRYDOCK_REDIS_PREFIX,
     databaseUrl: e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'drydock.db')}`,
     dockerHost: e.DOCKER_HOST,
+    engines: e.DRYDOCK_ENGINES_DIR ? { dir: path.resolve(e.DRYDOCK_ENGINES_DIR), max: e.DRYDOCK_MAX_ENGINES } : undefined,
     dockerCli: e.DRYDOCK_DOCKER_CLI ?? defaultDockerCli(),
     allowOldEngine: e.DRYDOCK_ALLOW_OLD_ENGINE === '1' || e.DRYDOCK_ALLOW_OLD_ENGINE === 'true',
     registry: {

@@ -12,6 +12,7 @@ import {
   type OutcomeView,
   type StepName,
 } from '@drydock/core';
+import type { BuildEngines, DockerEngine, EngineLease } from '@drydock/docker';
 import type { BuildReport } from '@drydock/github';
 import type { BuildLogWriter } from '@drydock/logs';
 import type { BuildPatch } from '@drydock/store';
@@ -35,10 +36,11 @@ export class BuildRun {
   private timeoutSeconds = 0;
   private timer: NodeJS.Timeout | undefined;
   private logClosed = false;
+  private lease: EngineLease | undefined;
 
   private constructor(
     public build: Build,
-    private readonly deps: Pick<PipelineDeps, 'store' | 'reporter' | 'events' | 'docker' | 'warn'>,
+    private readonly deps: Pick<PipelineDeps, 'store' | 'reporter' | 'events' | 'warn'>,
     private readonly cancel: AbortSignal,
     logs: PipelineDeps['logs'],
     dataDir: string,
@@ -65,6 +67,12 @@ export class BuildRun {
     this.timeoutSeconds = seconds;
     const left = this.startedAt + seconds * 1000 - Date.now();
     this.timer = setTimeout(() => this.deadline.abort(), Math.max(left, 0)).unref();
+  }
+
+  /** The repository's own engine (see `BuildEngines`), held until `cleanup`; may wait while every engine is busy. */
+  async acquireEngine(engines: BuildEngines): Promise<DockerEngine> {
+    this.lease = await engines.acquire({ repo: this.build.repo, signal: this.signal });
+    return this.lease.engine;
   }
 
   async step<T>(name: StepName, work: (ctx: StepContext) => Promise<T>, plan?: ImagePlan): Promise<T> {
@@ -123,10 +131,15 @@ export class BuildRun {
     await this.save({ steps });
   }
 
-  /** Removes the build's containers and work dir, then stores its log; idempotent, never throws. */
+  /** Removes the build's containers and work dir, gives its engine back, then stores its log; idempotent, never throws. */
   async cleanup(): Promise<void> {
     clearTimeout(this.timer);
-    await this.deps.docker.removeBuildResources(this.build.id).catch((err) => this.log.line(`[drydock] cleanup: ${messageOf(err)}`));
+    const lease = this.lease;
+    this.lease = undefined;
+    if (lease) {
+      await lease.engine.removeBuildResources(this.build.id).catch((err) => this.log.line(`[drydock] cleanup: ${messageOf(err)}`));
+      lease.release();
+    }
     await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
     this.logClosed = true;
     await this.log.close().catch((err) => this.deps.warn(`build ${this.build.id}: log not stored: ${messageOf(err)}`));

@@ -1,4 +1,4 @@
-import type { DockerEngine } from '@drydock/docker';
+import type { BuildEngines } from '@drydock/docker';
 import type { BuildEvents } from '@drydock/events';
 import type { GitClient } from '@drydock/git';
 import type { BuildReporter } from '@drydock/github';
@@ -8,7 +8,8 @@ import type { BuildStore } from '@drydock/store';
 /** Everything a build needs from outside, as narrow ports; the worker binds the real ones, unit tests the fakes of libs/testing. */
 export interface PipelineDeps {
   git: GitClient;
-  docker: DockerEngine;
+  /** Each build runs on its repository's engine, held from after the claim until the build is cleaned up. */
+  engines: BuildEngines;
   reporter: BuildReporter;
   store: BuildStore;
   logs: BuildLogs;

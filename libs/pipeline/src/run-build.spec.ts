@@ -6,6 +6,7 @@ import { isFinal, type Build, type BuildRequest } from '@drydock/core';
 import type { BuildStore } from '@drydock/store';
 import {
   createMemoryBuildStore,
+  FakeBuildEngines,
   FakeDockerEngine,
   FakeGitClient,
   InMemoryBuildEvents,
@@ -23,7 +24,8 @@ const DOCKERFILE = 'FROM busybox\n';
 /** The pipeline against the fakes of every port: no Docker, git server, Redis or database. */
 class PipelineWorld {
   readonly git = new FakeGitClient();
-  readonly docker = new FakeDockerEngine();
+  /** A FakeDockerEngine per repository; `docker` is acme/widget's, where most builds here run. */
+  readonly engines = new FakeBuildEngines();
   readonly reporter = new RecordingReporter();
   readonly logs = new InMemoryBuildLogs();
   readonly events = new InMemoryBuildEvents();
@@ -43,9 +45,13 @@ class PipelineWorld {
     await rm(this.dataDir, { recursive: true, force: true });
   }
 
+  get docker(): FakeDockerEngine {
+    return this.engines.engineFor('acme/widget');
+  }
+
   get deps(): PipelineDeps {
-    const { git, docker, reporter, store, logs, events } = this;
-    return { git, docker, reporter, store, logs, events, settings: { dataDir: this.dataDir, registry: REGISTRY, buildTimeoutSeconds: this.buildTimeoutSeconds }, warn: (m) => this.warnings.push(m) };
+    const { git, engines, reporter, store, logs, events } = this;
+    return { git, engines, reporter, store, logs, events, settings: { dataDir: this.dataDir, registry: REGISTRY, buildTimeoutSeconds: this.buildTimeoutSeconds }, warn: (m) => this.warnings.push(m) };
   }
 
   /** A commit of `files` on main, stored as a queued push build. */
@@ -110,6 +116,51 @@ describe('runBuild', () => {
       'org.opencontainers.image.revision': queued.sha,
       'org.opencontainers.image.created': expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
+  });
+
+  it('builds each repository on its own engine, held from the claim until the build is swept', async () => {
+    const widget = await world.run(await world.queued({ Dockerfile: DOCKERFILE }));
+    const gadget = await world.run(await world.queued({ Dockerfile: DOCKERFILE }, { repo: 'acme/gadget' }));
+
+    expect([widget?.status, gadget?.status]).toEqual(['success', 'success']);
+    expect(world.docker.trace()).toContain('build Dockerfile');
+    expect(world.engines.engineFor('acme/gadget').trace()).toEqual(expect.arrayContaining(['build Dockerfile', `remove ${gadget?.id}`]));
+    expect(world.engines.engineFor('acme/gadget').registry.size).toBeGreaterThan(0);
+    expect(world.engines.held()).toEqual({});
+    expect(world.engines.events.filter((e) => e.op === 'acquire' || e.op === 'release')).toEqual([
+      { op: 'acquire', repo: 'acme/widget' },
+      { op: 'release', repo: 'acme/widget' },
+      { op: 'acquire', repo: 'acme/gadget' },
+      { op: 'release', repo: 'acme/gadget' },
+    ]);
+  });
+
+  it('ends as error when the repository\'s engine does not start, and runs no step', async () => {
+    world.engines.failingStarts.set('acme/widget', 'engine for acme/widget did not start: dockerd exited');
+    const queued = await world.queued({ Dockerfile: DOCKERFILE });
+    const build = await world.run(queued);
+
+    expect(build).toMatchObject({ status: 'error', error: 'engine for acme/widget did not start: dockerd exited' });
+    expect(world.stepsOf(build)).toEqual(['clone: skipped', 'config: skipped']);
+    expect(world.reporter.last()).toMatchObject({ state: 'error' });
+    expect(world.engines.held()).toEqual({});
+  });
+
+  it('ends as cancelled when cancelled while every engine is busy, holding none', async () => {
+    const engines = new FakeBuildEngines(1);
+    const held = await engines.acquire({ repo: 'acme/other' });
+    const queued = await world.queued({ Dockerfile: DOCKERFILE });
+    const cancel = new AbortController();
+    const running = runBuild(queued.id, { ...world.deps, engines }, cancel.signal);
+    await until(() => engines.events.some((e) => e.op === 'acquire' && e.repo === 'acme/widget'));
+    await world.store.transition(queued.id, ['running'], { status: 'cancelled', error: 'Cancelled' });
+    cancel.abort();
+    const build = await running;
+
+    expect(build?.status).toBe('cancelled');
+    expect(world.stepsOf(build)).toEqual(['clone: cancelled', 'config: cancelled']);
+    expect(engines.held()).toEqual({ 'acme/other': 1 });
+    held.release();
   });
 
   it('pushes nothing when a test fails, and reports failure naming the command', async () => {

@@ -11,7 +11,7 @@ import { pushStep } from './steps/push.step.js';
 import { testStep } from './steps/test.step.js';
 
 /**
- * The whole pipeline, top to bottom: claim -> report pending -> clone -> .drydock.yml ->
+ * The whole pipeline, top to bottom: claim -> report pending -> the repository's engine -> clone -> .drydock.yml ->
  * plan the images -> per image: build -> test -> (all passed) push -> report the outcome.
  * A step that throws stops the build; nothing is pushed unless every image built and passed.
  * Resolves with the build as stored at the end (as found, if it was not this run's to take).
@@ -32,25 +32,26 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
   let outcome: Outcome;
   try {
     await run.report({ state: 'pending', description: 'Build running' });
+    const docker = await run.acquireEngine(deps.engines); // the repository's own engine: no other repository's cache
     const { build } = run;
     const destDir = `${run.workDir}/src`;
     const checkout = await run.step('clone', (ctx) =>
       cloneStep(ctx, deps.git, { cloneUrl: build.cloneUrl, ref: build.ref, sha: build.sha, token: deps.settings.githubToken, destDir }),
     );
     if (checkout.sha !== run.build.sha) await run.save({ sha: checkout.sha });
-    const config = await run.step('config', (ctx) => configStep(ctx, deps.docker, checkout.dir));
+    const config = await run.step('config', (ctx) => configStep(ctx, docker, checkout.dir));
     if (config.timeoutSeconds !== null) run.limitTo(Math.min(config.timeoutSeconds, deps.settings.buildTimeoutSeconds));
     const released = tagOf(build.ref) ? await releasedVersions(deps.store, build.repo) : [];
     plans = planImages(run.build, checkout.sha, config.images, deps.settings.registry, released);
     await run.planSteps(plans);
     for (const report of imageReports(run.build, plans)) await run.report(report);
     for (const plan of plans) {
-      await run.step('build', (ctx) => buildStep(ctx, deps.docker, plan, checkout.dir), plan);
-      await run.step('test', (ctx) => testStep(ctx, deps.docker, plan, config.composeTestFile, checkout.dir), plan);
+      await run.step('build', (ctx) => buildStep(ctx, docker, plan, checkout.dir), plan);
+      await run.step('test', (ctx) => testStep(ctx, docker, plan, config.composeTestFile, checkout.dir), plan);
     }
     const pushed: BuildImage[] = [];
     for (const plan of plans) {
-      pushed.push(await run.step('push', (ctx) => pushStep(ctx, deps.docker, plan), plan));
+      pushed.push(await run.step('push', (ctx) => pushStep(ctx, docker, plan), plan));
       await run.save({ images: pushed });
     }
     outcome = { code: null, message: `Pushed ${plans.map((p) => `${p.repository}:${p.tags[0]}`).join(', ')}` };

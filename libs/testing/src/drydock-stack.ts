@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { testServices } from './test-services.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -30,6 +31,12 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** `combined` runs `npm start` (API + worker in one process); `split` runs start:api and start:worker; `api` only the API. */
   mode?: 'combined' | 'split' | 'api';
+  /**
+   * The worker starts an engine per repository (DRYDOCK_ENGINES_DIR under the stack's data dir),
+   * copying base images from the test engine; `stop` stops any it left. Each new repository
+   * then costs an engine start (a few seconds), so only the isolation tests ask for it.
+   */
+  engines?: boolean;
 }
 
 /**
@@ -58,6 +65,7 @@ export async function startDrydock(options: StackOptions): Promise<DrydockStack>
     GITHUB_API_URL: options.githubApiUrl,
     GITHUB_WEBHOOK_SECRET: options.webhookSecret ?? 'test-webhook-secret',
     DRYDOCK_API_TOKEN: `test-api-token-${randomBytes(12).toString('hex')}`,
+    ...(options.engines ? { DRYDOCK_ENGINES_DIR: path.join(dataDir, 'engines'), DRYDOCK_BUILD_ALLOW_NETS: services.buildAllowNets.join(',') } : {}),
     ...options.env,
   };
   const scripts = {
@@ -88,6 +96,7 @@ export async function startDrydock(options: StackOptions): Promise<DrydockStack>
     output: () => output,
     stop: async () => {
       await Promise.all(children.map(stopChild));
+      if (env.DRYDOCK_ENGINES_DIR) await stopLeftEngines(env.DRYDOCK_ENGINES_DIR);
       await deleteKeys(env.REDIS_URL, env.DRYDOCK_REDIS_PREFIX);
     },
   };
@@ -116,6 +125,15 @@ function stopChild(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/** Engines a worker that was killed left running (a worker that shuts down stops its own). */
+async function stopLeftEngines(dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  const dataDirs = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => path.join(dir, d.name));
+  for (const dataDir of dataDirs.filter((d) => existsSync(path.join(d, 'docker.pid')))) {
+    await promisify(execFile)('bash', [path.join(repoRoot, 'scripts', 'services.sh'), 'stop', '--data-dir', dataDir, 'docker']);
+  }
 }
 
 /** Deletes the keys under `prefix:` (never another stack's or instance's). */
