@@ -2,12 +2,20 @@
 export const SECRET_MASK = '***';
 
 /**
- * `text` with every secret replaced by `***`. A multi-line secret (a PEM key) is masked line
- * by line, and longer secrets go first, so one that contains another is masked whole.
+ * Secrets as they are masked: a multi-line secret (a PEM key) line by line, and longer ones
+ * first, so one that contains another is masked whole. Prepare once where many lines are masked.
  */
-export function maskSecrets(text: string, secrets: readonly string[]): string {
-  const parts = [...new Set(secrets.flatMap((s) => s.split(/\r?\n/)).filter((s) => s.trim().length > 0))];
+export function secretsToMask(secrets: readonly string[]): string[] {
+  const lines = secrets.flatMap((s) => s.split(/\r?\n/)).filter((s) => s.trim().length > 0);
+  return [...new Set(lines)].sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every prepared secret (see `secretsToMask`) replaced by `***`. */
+export function maskPrepared(text: string, prepared: readonly string[]): string {
   let masked = text;
-  for (const secret of parts.sort((a, b) => b.length - a.length)) masked = masked.split(secret).join(SECRET_MASK);
+  for (const secret of prepared) masked = masked.split(secret).join(SECRET_MASK);
   return masked;
 }
+
+/** `text` with every secret replaced by `***`. */
+export const maskSecrets = (text: string, secrets: readonly string[]): string => maskPrepared(text, secretsToMask(secrets));

@@ -1,21 +1,4 @@
-/** What happens to a line before anyone sees it: secrets masked, the log capped. */
-
-export const MASK = '***';
-
-/**
- * Secrets as masked per line: a multi-line secret (a PEM key) is masked line by line,
- * and longer secrets go first so one that contains another is masked whole.
- */
-export function secretsToMask(secrets: readonly string[]): string[] {
-  const lines = secrets.flatMap((s) => s.split(/\r?\n/)).filter((s) => s.trim().length > 0);
-  return [...new Set(lines)].sort((a, b) => b.length - a.length);
-}
-
-export function maskSecrets(line: string, secrets: readonly string[]): string {
-  let masked = line;
-  for (const secret of secrets) masked = masked.split(secret).join(MASK);
-  return masked;
-}
+/** What happens to a line before anyone sees it (after masking, see maskPrepared in @drydock/core): the log capped, split and joined. */
 
 /** The log kept in memory, up to `maxBytes` (UTF-8, newlines included), then one truncation line. */
 export class CappedLog {

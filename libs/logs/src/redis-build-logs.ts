@@ -4,7 +4,8 @@ import { redisKey, type RedisPrefix } from '@drydock/redis';
 import type { BuildLogs } from './build-logs.js';
 import type { LogArchive } from './log-archive.js';
 import { eventOf, type StreamEntry } from './log-stream.js';
-import { joinLines, secretsToMask, splitLines } from './log-text.js';
+import { secretsToMask } from '@drydock/core';
+import { joinLines, splitLines } from './log-text.js';
 import { RedisLogWriter } from './redis-log-writer.js';
 import { streamIdAfter, SharedLogReader, type ReaderEvent, type ReaderFollower } from './shared-log-reader.js';
 

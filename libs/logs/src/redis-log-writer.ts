@@ -3,7 +3,8 @@ import { DrydockError, messageOf } from '@drydock/core';
 import type { BuildLogWriter } from './build-logs.js';
 import type { LogArchive } from './log-archive.js';
 import { END_FIELD, execAll, LINE_FIELD } from './log-stream.js';
-import { CappedLog, maskSecrets } from './log-text.js';
+import { maskPrepared } from '@drydock/core';
+import { CappedLog } from './log-text.js';
 
 export interface LogWriterOptions {
   key: string;
@@ -66,7 +67,7 @@ export class RedisLogWriter implements BuildLogWriter {
   }
 
   private accept(line: string): void {
-    this.pending.push(...this.log.add(maskSecrets(line, this.options.secrets)));
+    this.pending.push(...this.log.add(maskPrepared(line, this.options.secrets)));
     this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs);
   }
 

@@ -1,9 +1,8 @@
+import { maskPrepared, secretsToMask } from '@drydock/core';
 import type { BuildEvents } from '@drydock/events';
 import {
   CappedLog,
   joinLines,
-  maskSecrets,
-  secretsToMask,
   splitLines,
   type BuildLogs,
   type BuildLogWriter,
@@ -62,7 +61,7 @@ export class InMemoryBuildLogs implements BuildLogs {
     return {
       line: (text) => {
         if (run.closed || closing) return;
-        for (const line of text.split('\n')) run.lines.push(...run.log.add(maskSecrets(line.replace(/\r$/, ''), masked)));
+        for (const line of text.split('\n')) run.lines.push(...run.log.add(maskPrepared(line.replace(/\r$/, ''), masked)));
         this.changed();
       },
       close: () => {
