@@ -1,11 +1,15 @@
 import type { DockerEngine } from './docker-engine.js';
 
-/** What a build asks the pool for: the repository's own engine (a later fork-PR mode adds `ephemeral: true`). */
+/** What a build asks the pool for: the repository's own engine, or a throwaway one for untrusted code (fork pull requests). */
 export interface EngineRequest {
   /** `owner/name`: builds of one repository share an engine (its layer cache and cache mounts), no other repository does. */
   repo: string;
-  /** Reserved for throwaway engines (fork pull requests); only `false` is supported today. */
-  ephemeral?: false;
+  /**
+   * `true`: a throwaway engine that starts empty (base images only), is seen by no other build,
+   * and is stopped with all its data deleted on `release` (a fork pull request: GitHub's
+   * read-only cache for forks). A pool that cannot give one rejects with `DrydockError('forbidden')`.
+   */
+  ephemeral?: boolean;
   /** Aborting it ends a wait for a busy pool: `acquire` rejects with `DrydockError('cancelled')`. */
   signal?: AbortSignal;
 }
