@@ -41,10 +41,17 @@ export interface BuildRequest {
   event: BuildEvent;
   defaultBranch: string | null;
   rebuildOf?: number | null;
+  /**
+   * The code comes from a fork (a pull request from another repository): untrusted. It is built
+   * and tested on a throwaway engine, gets no secrets and is never pushed. Default false.
+   */
+  fork?: boolean;
 }
 
-export interface Build extends Required<Omit<BuildRequest, 'rebuildOf'>> {
+export interface Build extends Required<Omit<BuildRequest, 'rebuildOf' | 'fork'>> {
   id: number;
+  /** See `BuildRequest.fork`; fixed when the build is stored. */
+  fork: boolean;
   status: BuildStatus;
   steps: BuildStep[];
   images: BuildImage[];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, Migrator, sql } from 'kysely';
 import pg from 'pg';
 import { ConfigModule, loadConfig } from '@drydock/config';
 import { DrydockError } from '@drydock/core';
@@ -14,7 +14,7 @@ import { createDatabase, type Database } from './database.js';
 import { KyselyBuildStore } from './kysely-build-store.js';
 import { KyselyLogArchive } from './kysely-log-archive.js';
 import { listQuery } from './list-query.js';
-import { migrateToLatest } from './migrate.js';
+import { InCodeMigrationProvider, migrateToLatest } from './migrate.js';
 import { StoreModule } from './store.module.js';
 
 /** A migrated, empty database of one dialect, and how to throw it away. */
@@ -91,6 +91,23 @@ describe.each(dialects)('KyselyBuildStore on $dialect', ({ open }) => {
 
   it('migrates idempotently', async () => {
     await expect(migrateToLatest(testDb.database)).resolves.toBeUndefined();
+  });
+
+  it('adds builds.fork to a database that had builds before it: those were not forks', async () => {
+    const fresh = await open();
+    try {
+      const { db, dialect } = fresh.database;
+      const migrator = new Migrator({ db, provider: new InCodeMigrationProvider(dialect) });
+      expect((await migrator.migrateDown()).results).toEqual([expect.objectContaining({ migrationName: '0002-build-fork', status: 'Success' })]);
+      await sql`
+        insert into builds (repo, clone_url, ref, branch, event, status, steps, images, created_at)
+        values ('acme/old', 'https://github.com/acme/old.git', 'refs/heads/main', 'main', 'push', 'success', '[]', '[]', '2024-01-01T00:00:00.000Z')`.execute(db);
+      await migrateToLatest(fresh.database);
+      const [old] = (await new KyselyBuildStore(db).list({ repo: 'acme/old', limit: 1 })).items;
+      expect(old).toMatchObject({ repo: 'acme/old', fork: false });
+    } finally {
+      await fresh.drop();
+    }
   });
 
   it('serves the list query from an index on 100k builds', async () => {

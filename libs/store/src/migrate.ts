@@ -2,14 +2,16 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { DrydockError, messageOf } from '@drydock/core';
 import type { Database, DialectName } from './database.js';
 import { createBuilds } from './migrations/0001-create-builds.js';
+import { addBuildFork } from './migrations/0002-build-fork.js';
 
 /** Migrations live in code (not read from disk), so the bundled app carries them. Names sort in order. */
-class InCodeMigrationProvider implements MigrationProvider {
+export class InCodeMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: DialectName) {}
 
   async getMigrations(): Promise<Record<string, Migration>> {
     return {
       '0001-create-builds': createBuilds(this.dialect),
+      '0002-build-fork': addBuildFork(),
     };
   }
 }

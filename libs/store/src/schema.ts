@@ -20,6 +20,8 @@ export interface BuildsTable {
   status: BuildStatus;
   default_branch: string | null;
   rebuild_of: number | null;
+  /** 1: the code comes from a fork (see `BuildRequest.fork`); 0 otherwise. Never updated. */
+  fork: ColumnType<number, number | undefined, never>;
   /** JSON text of BuildStep[] */
   steps: string;
   /** JSON text of BuildImage[] */

@@ -11,4 +11,10 @@ describe('buildJson', () => {
     });
     expect(buildJson({ ...build, error: null }, ['x']).error).toBeNull();
   });
+
+  it('says whether the build\'s code comes from a fork', () => {
+    const build = { id: 2, cloneUrl: 'https://github.com/acme/app.git', error: null } as Build;
+    expect(buildJson({ ...build, fork: true }, []).fork).toBe(true);
+    expect(buildJson({ ...build, fork: false }, []).fork).toBe(false);
+  });
 });

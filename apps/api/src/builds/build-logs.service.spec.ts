@@ -22,6 +22,7 @@ function setup(statuses: Record<number, BuildStatus>) {
       steps: [],
       images: [],
       rebuildOf: null,
+      fork: false,
       createdAt: '2026-01-01T00:00:00.000Z',
       startedAt: null,
       finishedAt: null,

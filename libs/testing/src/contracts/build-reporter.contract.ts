@@ -28,6 +28,7 @@ const build = (overrides: Partial<Build> = {}): Build => ({
   event: 'push',
   defaultBranch: 'main',
   rebuildOf: null,
+  fork: false,
   status: 'running',
   steps: [],
   images: [],

@@ -45,6 +45,7 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
       status: 'queued',
       defaultBranch: 'main',
       rebuildOf: null,
+      fork: false,
       steps: [],
       images: [],
       error: null,
@@ -74,6 +75,23 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
 
     const rebuild = await store.createBuilds([buildRequestFor(repo, { event: 'rebuild', rebuildOf: created.id })]);
     expect(rebuild.builds[0].rebuildOf).toBe(created.id);
+  });
+
+  it('stores whether a build\'s code comes from a fork, and keeps it through updates and listing', async () => {
+    const repo = freshRepo();
+    const { builds } = await store.createBuilds([
+      buildRequestFor(repo, { ref: 'refs/pull/7/head', event: 'pull_request', fork: true }),
+      buildRequestFor(repo, { ref: 'refs/pull/8/head', event: 'pull_request', fork: false }),
+    ]);
+    expect(builds.map((b) => b.fork)).toEqual([true, false]);
+    const [fork, own] = builds;
+    expect(await store.get(fork.id)).toEqual(fork);
+    expect(await store.update(fork.id, { status: 'running' })).toMatchObject({ fork: true });
+    expect(await store.transition(fork.id, ['running'], { status: 'success' })).toMatchObject({ fork: true });
+    expect((await store.list({ repo, limit: 10 })).items.map((b) => [b.id, b.fork])).toEqual([
+      [own.id, false],
+      [fork.id, true],
+    ]);
   });
 
   it('answers undefined or not_found for unknown ids', async () => {
