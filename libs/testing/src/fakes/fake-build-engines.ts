@@ -2,7 +2,8 @@ import { DrydockError } from '@drydock/core';
 import { waitFor, type BuildEngines, type EngineLease, type EngineRequest } from '@drydock/docker';
 import { FakeDockerEngine } from './fake-docker-engine.js';
 
-export type EngineEvent = { op: 'acquire' | 'release' | 'start' | 'stop'; repo: string };
+/** `ephemeral` is there on an acquire that asked for a throwaway engine. */
+export type EngineEvent = { op: 'acquire' | 'release' | 'start' | 'stop'; repo: string; ephemeral?: boolean };
 
 /**
  * BuildEngines for the unit tier: a FakeDockerEngine per repository (script it with
@@ -38,8 +39,8 @@ export class FakeBuildEngines implements BuildEngines {
     return Object.fromEntries([...this.engines].filter(([, e]) => e.leases > 0).map(([repo, e]) => [repo, e.leases]));
   }
 
-  async acquire({ repo, signal }: EngineRequest): Promise<EngineLease> {
-    this.events.push({ op: 'acquire', repo });
+  async acquire({ repo, ephemeral, signal }: EngineRequest): Promise<EngineLease> {
+    this.events.push({ op: 'acquire', repo, ...(ephemeral ? { ephemeral } : {}) });
     const failure = this.failingStarts.get(repo);
     if (failure !== undefined) throw new DrydockError('infrastructure', failure);
     while (!this.engines.has(repo) && this.engines.size >= this.maxEngines) {
