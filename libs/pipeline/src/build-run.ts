@@ -69,16 +69,21 @@ export class BuildRun {
     this.timer = setTimeout(() => this.deadline.abort(), Math.max(left, 0)).unref();
   }
 
-  /** The repository's own engine (see `BuildEngines`), held until `cleanup`; may wait while every engine is busy. */
+  /**
+   * The repository's own engine (see `BuildEngines`), or for a fork's code a throwaway one that no
+   * other build sees; held until `cleanup`; may wait while every engine is busy.
+   */
   async acquireEngine(engines: BuildEngines): Promise<DockerEngine> {
-    this.lease = await engines.acquire({ repo: this.build.repo, signal: this.signal });
+    const { repo, fork } = this.build;
+    if (fork) this.log.line('[drydock] The code comes from a fork: it runs on a throwaway engine, gets no secrets and is never pushed');
+    this.lease = await engines.acquire({ repo, ephemeral: fork, signal: this.signal });
     return this.lease.engine;
   }
 
   async step<T>(name: StepName, work: (ctx: StepContext) => Promise<T>, plan?: ImagePlan): Promise<T> {
     this.throwIfCancelled();
     const image = plan?.label;
-    const title = `${name}${image ? ` ${image}` : ''}`;
+    const title = titleOf(name, image);
     const started = Date.now();
     this.log.line(`==> ${title}`);
     await this.setStep(name, image, { status: 'running', startedAt: nowIso() });
@@ -92,6 +97,13 @@ export class BuildRun {
       await this.setStep(name, image, { status: viewOf(this.outcomeOf(err)).stepStatus, finishedAt: nowIso() });
       throw err;
     }
+  }
+
+  /** A step the build does not run: marked skipped, with the reason in the log. */
+  async skip(name: StepName, reason: string, plan?: ImagePlan): Promise<void> {
+    this.throwIfCancelled();
+    this.log.line(`==> ${titleOf(name, plan?.label)} skipped: ${reason}`);
+    await this.setStep(name, plan?.label, { status: 'skipped' });
   }
 
   /** Adds each planned image's build, test and push steps. */
@@ -161,6 +173,8 @@ export class BuildRun {
     await this.save({ steps });
   }
 }
+
+const titleOf = (name: StepName, image: string | undefined): string => `${name}${image ? ` ${image}` : ''}`;
 
 export const initialSteps = (): BuildStep[] =>
   (['clone', 'config'] as const).map((name) => ({ name, status: 'pending', startedAt: null, finishedAt: null }));

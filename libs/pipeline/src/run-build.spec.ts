@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isFinal, type Build, type BuildRequest } from '@drydock/core';
+import { DrydockError, isFinal, type Build, type BuildRequest } from '@drydock/core';
+import type { BuildEngines } from '@drydock/docker';
 import type { BuildStore } from '@drydock/store';
 import {
   createMemoryBuildStore,
@@ -54,9 +55,9 @@ class PipelineWorld {
     return { git, engines, reporter, store, logs, events, settings: { dataDir: this.dataDir, registry: REGISTRY, buildTimeoutSeconds: this.buildTimeoutSeconds }, warn: (m) => this.warnings.push(m) };
   }
 
-  /** A commit of `files` on main, stored as a queued push build. */
+  /** A commit of `files` on main (or the overrides' ref), stored as a queued push build. */
   async queued(files: Record<string, string>, overrides: Partial<BuildRequest> = {}): Promise<Build> {
-    const sha = this.git.commit(CLONE_URL, 'refs/heads/main', files);
+    const sha = this.git.commit(CLONE_URL, overrides.ref ?? 'refs/heads/main', files);
     const request: BuildRequest = { repo: 'acme/widget', cloneUrl: CLONE_URL, ref: 'refs/heads/main', sha, event: 'push', defaultBranch: 'main', ...overrides };
     return (await this.store.createBuilds([request])).builds[0];
   }
@@ -161,6 +162,58 @@ describe('runBuild', () => {
     expect(world.stepsOf(build)).toEqual(['clone: cancelled', 'config: cancelled']);
     expect(engines.held()).toEqual({ 'acme/other': 1 });
     held.release();
+  });
+
+  describe('a fork\'s code', () => {
+    const fromFork: Partial<BuildRequest> = { ref: 'refs/pull/7/head', event: 'pull_request', fork: true };
+
+    it('is built and tested on a throwaway engine, never pushed, and the log says why', async () => {
+      const queued = await world.queued({ Dockerfile: DOCKERFILE, '.drydock.yml': 'images:\n  - test: ["exit 0"]\n' }, fromFork);
+      const build = await world.run(queued);
+
+      expect(build).toMatchObject({ status: 'success', fork: true, images: [], error: null });
+      expect(world.stepsOf(build)).toEqual(['clone: success', 'config: success', 'build widget: success', 'test widget: success', 'push widget: skipped']);
+      expect(world.engines.events.filter((e) => e.op === 'acquire')).toEqual([{ op: 'acquire', repo: 'acme/widget', ephemeral: true }]);
+      expect(world.engines.held()).toEqual({});
+      expect(world.docker.trace().filter((op) => /^(tag|push)/.test(op))).toEqual([]);
+      expect(world.docker.registry.size).toBe(0);
+      expect(world.reporter.statesOf()).toEqual(['pending', 'success']);
+      expect(world.reporter.last()?.description).toBe('Built and tested, not pushed: the code comes from a fork');
+      const log = await world.logs.read(queued.id);
+      expect(log).toContain('throwaway engine');
+      expect(log).toContain('==> push widget skipped: the code comes from a fork');
+    });
+
+    it('skips the push of every image', async () => {
+      const build = await world.run(await world.queued(twoImages, fromFork));
+      expect(build?.status).toBe('success');
+      expect(world.stepsOf(build).filter((s) => s.startsWith('push'))).toEqual(['push api: skipped', 'push web: skipped']);
+      expect(world.docker.registry.size).toBe(0);
+    });
+
+    it('ends as error, running no step, when the pool cannot give a throwaway engine', async () => {
+      const requests: unknown[] = [];
+      const engines: BuildEngines = {
+        acquire: async (request) => {
+          requests.push({ repo: request.repo, ephemeral: request.ephemeral });
+          throw new DrydockError('forbidden', 'this worker has no throwaway engines for a fork\'s code');
+        },
+        stopAll: async () => undefined,
+      };
+      const queued = await world.queued({ Dockerfile: DOCKERFILE }, fromFork);
+      const build = await runBuild(queued.id, { ...world.deps, engines }, new AbortController().signal);
+
+      expect(requests).toEqual([{ repo: 'acme/widget', ephemeral: true }]);
+      expect(build).toMatchObject({ status: 'error', error: 'this worker has no throwaway engines for a fork\'s code' });
+      expect(world.stepsOf(build)).toEqual(['clone: skipped', 'config: skipped']);
+      expect(world.git.checkouts).toEqual([]);
+    });
+
+    it('is not a pull request from the repository itself: that one is built on the repository\'s engine and pushed', async () => {
+      await world.run(await world.queued({ Dockerfile: DOCKERFILE }, { ref: 'refs/pull/8/head', event: 'pull_request' }));
+      expect(world.engines.events.filter((e) => e.op === 'acquire')).toEqual([{ op: 'acquire', repo: 'acme/widget' }]);
+      expect(world.docker.registry.size).toBeGreaterThan(0);
+    });
   });
 
   it('pushes nothing when a test fails, and reports failure naming the command', async () => {

@@ -10,9 +10,13 @@ import { configStep } from './steps/config.step.js';
 import { pushStep } from './steps/push.step.js';
 import { testStep } from './steps/test.step.js';
 
+/** Why a fork's build (untrusted code) skips its push steps. */
+const FORK_NOT_PUSHED = 'the code comes from a fork';
+
 /**
- * The whole pipeline, top to bottom: claim -> report pending -> the repository's engine -> clone -> .drydock.yml ->
- * plan the images -> per image: build -> test -> (all passed) push -> report the outcome.
+ * The whole pipeline, top to bottom: claim -> report pending -> the repository's engine (a throwaway
+ * one for a fork's code) -> clone -> .drydock.yml -> plan the images -> per image: build -> test ->
+ * (all passed, and not a fork) push -> report the outcome.
  * A step that throws stops the build; nothing is pushed unless every image built and passed.
  * Resolves with the build as stored at the end (as found, if it was not this run's to take).
  */
@@ -32,7 +36,7 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
   let outcome: Outcome;
   try {
     await run.report({ state: 'pending', description: 'Build running' });
-    const docker = await run.acquireEngine(deps.engines); // the repository's own engine: no other repository's cache
+    const docker = await run.acquireEngine(deps.engines); // the repository's own engine: no other repository's cache; a fork's: nobody's
     const { build } = run;
     const destDir = `${run.workDir}/src`;
     const checkout = await run.step('clone', (ctx) =>
@@ -51,10 +55,15 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
     }
     const pushed: BuildImage[] = [];
     for (const plan of plans) {
+      if (build.fork) {
+        await run.skip('push', FORK_NOT_PUSHED, plan);
+        continue;
+      }
       pushed.push(await run.step('push', (ctx) => pushStep(ctx, docker, plan), plan));
       await run.save({ images: pushed });
     }
-    outcome = { code: null, message: `Pushed ${plans.map((p) => `${p.repository}:${p.tags[0]}`).join(', ')}` };
+    const summary = build.fork ? `Built and tested, not pushed: ${FORK_NOT_PUSHED}` : `Pushed ${plans.map((p) => `${p.repository}:${p.tags[0]}`).join(', ')}`;
+    outcome = { code: null, message: summary };
   } catch (err) {
     outcome = run.outcomeOf(err);
   }
