@@ -4,3 +4,4 @@ export * from './outcome-policy.js';
 export * from './repo-name.js';
 export * from './urls.js';
 export * from './secret-mask.js';
+export * from './repo-globs.js';

@@ -1,6 +1,5 @@
-import picomatch from 'picomatch';
 import { z } from 'zod';
-import { DrydockError, isOwnerName, ownerNameOfUrl, withoutCredentials, type BuildRequest } from '@drydock/core';
+import { DrydockError, isOwnerName, ownerNameOfUrl, repoPathOf, RepoGlobs, withoutCredentials, type BuildRequest } from '@drydock/core';
 import type { KnownRepository } from '@drydock/store';
 
 /** `POST /api/builds` body. */
@@ -13,26 +12,16 @@ export type TriggerBody = z.infer<typeof triggerBodySchema>;
 
 /**
  * The repositories a manual build may clone by URL besides those known from signed webhooks:
- * DRYDOCK_ALLOWED_REPOS, globs over `host/owner/name` (the host with its port, lowercased).
+ * DRYDOCK_ALLOWED_REPOS, matched as every operator list of repositories is (core's `RepoGlobs`).
  */
-export class AllowedRepos {
-  private readonly matches: (path: string) => boolean;
-
-  constructor(globs: readonly string[]) {
-    this.matches = globs.length > 0 ? picomatch([...globs], { nocase: true }) : () => false;
-  }
-
-  allows(cloneUrl: string): boolean {
-    return this.matches(repoPathOf(cloneUrl));
-  }
-}
+export { RepoGlobs as AllowedRepos };
 
 /**
  * Turns a trigger into a build request. `owner/name` is cloned from the URL the repository's
  * signed webhooks gave (`known`); a git URL only when it is that URL or DRYDOCK_ALLOWED_REPOS
  * allows it. Credentials in a URL are dropped: private clones use GITHUB_TOKEN.
  */
-export function manualBuildRequest(body: TriggerBody, known: KnownRepository | undefined, allowed: AllowedRepos): BuildRequest {
+export function manualBuildRequest(body: TriggerBody, known: KnownRepository | undefined, allowed: RepoGlobs): BuildRequest {
   const request = (repo: string, cloneUrl: string): BuildRequest => {
     const ref = body.ref ?? known?.defaultBranch;
     if (!ref) throw new DrydockError('invalid_request', 'ref: is required for a repository no webhook has named');
@@ -58,13 +47,6 @@ export function manualBuildRequest(body: TriggerBody, known: KnownRepository | u
 
 /** The `owner/name` a trigger names, whether it gave that or a git URL. */
 export const repoOfTrigger = (body: TriggerBody): string => (isOwnerName(body.repo) ? body.repo : ownerNameOfUrl(body.repo));
-
-/** `https://GitHub.com:443/acme/app.git` -> `github.com/acme/app`: what DRYDOCK_ALLOWED_REPOS globs match. */
-export function repoPathOf(cloneUrl: string): string {
-  const url = new URL(cloneUrl);
-  const path = url.pathname.replace(/\/+$/, '').replace(/\.git$/, '');
-  return `${url.host.toLowerCase()}${path}`;
-}
 
 /** The same repository at the same place, whether or not either URL ends in `.git` or `/`. */
 function sameRepository(a: string, b: string): boolean {
