@@ -43,3 +43,17 @@ describe('build engines', () => {
     expect(() => loadConfig({ DRYDOCK_ENGINES_DIR: '/e', DRYDOCK_MAX_ENGINES: '0' })).toThrow(/DRYDOCK_MAX_ENGINES/);
   });
 });
+
+describe('trusted repositories', () => {
+  it('splits DRYDOCK_TRUSTED_REPOS into globs over host/owner/name, empty (none trusted) by default', () => {
+    expect(loadConfig({}).trustedRepos).toEqual([]);
+    expect(loadConfig({ DRYDOCK_TRUSTED_REPOS: ' github.com/acme/infra , git.internal:8443/ops/** ,' }).trustedRepos).toEqual([
+      'github.com/acme/infra',
+      'git.internal:8443/ops/**',
+    ]);
+  });
+
+  it.each(['https://github.com/acme/app', 'acme/app', 'github.com/acme app/x'])('refuses %j at start-up, naming the variable', (bad) => {
+    expect(() => loadConfig({ DRYDOCK_TRUSTED_REPOS: bad })).toThrow(/DRYDOCK_TRUSTED_REPOS/);
+  });
+});

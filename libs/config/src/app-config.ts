@@ -12,7 +12,14 @@ const optionalText = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
 /** `host/owner/name` with globs: no scheme, no whitespace, at least three segments. */
-const ALLOWED_REPO_GLOB = /^(?!.*:\/\/)[^\s/]+(\/[^\s/]+){2,}$/;
+const REPO_GLOB = /^(?!.*:\/\/)[^\s/]+(\/[^\s/]+){2,}$/;
+/** A comma-separated list of `REPO_GLOB`s (matched by core's `RepoGlobs`), empty by default. */
+const repoGlobs = () =>
+  z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((glob) => glob.trim()).filter((glob) => glob !== ''))
+    .pipe(z.array(z.string().regex(REPO_GLOB, 'each must be a glob over host/owner/name, e.g. github.com/acme/*')));
 /** An IPv4 CIDR, `A.B.C.D/N` (a bare address is a /32). */
 const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)(\/([12]?\d|3[0-2]))?$/;
 
@@ -38,11 +45,8 @@ const envSchema = z.object({
   DRYDOCK_PUBLIC_URL: optionalText,
   DRYDOCK_API_TOKEN: optionalText,
   DRYDOCK_READ_TOKEN_REQUIRED: z.enum(['true', 'false', '1', '0']).default('false'),
-  DRYDOCK_ALLOWED_REPOS: z
-    .string()
-    .default('')
-    .transform((v) => v.split(',').map((glob) => glob.trim()).filter((glob) => glob !== ''))
-    .pipe(z.array(z.string().regex(ALLOWED_REPO_GLOB, 'each must be a glob over host/owner/name, e.g. github.com/acme/*'))),
+  DRYDOCK_ALLOWED_REPOS: repoGlobs(),
+  DRYDOCK_TRUSTED_REPOS: repoGlobs(),
   DRYDOCK_BUILD_ALLOW_NETS: z
     .string()
     .default('')
@@ -95,6 +99,11 @@ export interface AppConfig {
   readsNeedToken: boolean;
   /** Globs over `host/owner/name` that `POST /api/builds` may clone besides repositories known from signed webhooks (`DRYDOCK_ALLOWED_REPOS`). */
   allowedRepos: string[];
+  /**
+   * Globs over `host/owner/name` whose compose test files may use keys the allow-list refuses (`DRYDOCK_TRUSTED_REPOS`):
+   * never a fork's build, never a `${VAR}` of the worker's environment, never keys the test box sets. Empty: none.
+   */
+  trustedRepos: string[];
   /**
    * CIDRs that build steps and tests may reach besides the outside network (`DRYDOCK_BUILD_ALLOW_NETS`).
    * Enforced by the engine's firewall, which scripts/services.sh sets up from the same variable when it starts the engine.
@@ -160,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiToken: e.DRYDOCK_API_TOKEN,
     readsNeedToken: e.DRYDOCK_READ_TOKEN_REQUIRED === 'true' || e.DRYDOCK_READ_TOKEN_REQUIRED === '1',
     allowedRepos: e.DRYDOCK_ALLOWED_REPOS,
+    trustedRepos: e.DRYDOCK_TRUSTED_REPOS,
     buildAllowNets: e.DRYDOCK_BUILD_ALLOW_NETS,
     dataDir,
     concurrency: e.DRYDOCK_CONCURRENCY,
