@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '@drydock/core';
-import { checkComposeModel } from './compose-allow.js';
+import { checkComposeModel, composeTrust } from './compose-allow.js';
 
 const FILE = 'docker-compose.test.yml';
 
@@ -38,9 +38,9 @@ function model(changes: Record<string, unknown> = {}, top: Record<string, unknow
   return result;
 }
 
-function refusal(m: unknown): ConfigError {
+function refusal(m: unknown, trusted = false): ConfigError {
   try {
-    checkComposeModel(FILE, m);
+    checkComposeModel(FILE, m, trusted);
   } catch (err) {
     if (err instanceof ConfigError) return err;
     throw err;
@@ -51,7 +51,7 @@ function refusal(m: unknown): ConfigError {
 describe('checkComposeModel', () => {
   it('accepts the keys a test needs: images, builds, commands, environment, volumes, tmpfs, health checks, dependencies', () => {
     const m = model();
-    expect(checkComposeModel(FILE, m)).toBe(m);
+    expect(checkComposeModel(FILE, m)).toEqual({ model: m, trustedFields: [] });
   });
 
   it.each([
@@ -107,5 +107,80 @@ describe('checkComposeModel', () => {
     const m = model();
     delete (m.services as Record<string, unknown>).sut;
     expect(refusal(m).message).toBe(`${FILE}: services.sut: missing: the sut service is the test (its exit code)`);
+  });
+});
+
+describe('composeTrust', () => {
+  const TRUSTED = ['github.com/acme/infra', 'git.internal:8443/ops/**'];
+
+  it('trusts a repository DRYDOCK_TRUSTED_REPOS matches, as DRYDOCK_ALLOWED_REPOS matches (host/owner/name, case-insensitive)', () => {
+    expect(composeTrust('https://GitHub.com/Acme/Infra.git', TRUSTED, false)).toEqual({ repo: 'github.com/Acme/Infra', listed: true, trusted: true });
+    expect(composeTrust('https://git.internal:8443/ops/team/ci.git', TRUSTED, false).trusted).toBe(true);
+  });
+
+  it('trusts nothing else: another repository, another host, an empty list, a clone URL that does not parse', () => {
+    expect(composeTrust('https://github.com/acme/infra-fork.git', TRUSTED, false)).toEqual({ repo: 'github.com/acme/infra-fork', listed: false, trusted: false });
+    expect(composeTrust('https://git.internal/ops/ci.git', TRUSTED, false).trusted).toBe(false);
+    expect(composeTrust('https://github.com/acme/infra.git', [], false).trusted).toBe(false);
+    expect(composeTrust('acme/infra', ['**'], false).trusted).toBe(false);
+  });
+
+  it('never trusts a fork\'s build, even of a listed repository', () => {
+    expect(composeTrust('https://github.com/acme/infra.git', TRUSTED, true)).toEqual({ repo: 'github.com/acme/infra', listed: true, trusted: false });
+    expect(composeTrust('https://github.com/acme/infra.git', ['**'], true).trusted).toBe(false);
+  });
+});
+
+describe('checkComposeModel for a trusted repository', () => {
+  it('accepts what the containers are otherwise refused, and names each field trust allowed', () => {
+    const m = model(
+      {
+        cap_add: ['NET_ADMIN'],
+        devices: [{ source: '/dev/kmsg', target: '/dev/kmsg', permissions: 'rwm' }],
+        network_mode: 'host',
+        pid: 'host',
+        restart: 'always',
+        volumes: [{ type: 'bind', source: '/var/run/docker.sock', target: '/var/run/docker.sock', bind: { create_host_path: true } }],
+        networks: undefined,
+      },
+      { networks: { default: { name: 'bridge', external: true } }, models: {} },
+    );
+    const checked = checkComposeModel(FILE, m, true);
+    expect(checked.model).toBe(m);
+    expect(checked.trustedFields).toEqual([
+      'networks.default.name',
+      'networks.default.external',
+      'models',
+      'services.sut.cap_add',
+      'services.sut.devices',
+      'services.sut.network_mode',
+      'services.sut.pid',
+      'services.sut.restart',
+      'services.sut.volumes[0]',
+      'services.sut.volumes[0].bind',
+    ]);
+  });
+
+  it('names no field when the file keeps to the allow-list', () => {
+    expect(checkComposeModel(FILE, model(), true).trustedFields).toEqual([]);
+  });
+
+  it.each([
+    ['privileged', { privileged: true }, 'services.sut.privileged', 'never run privileged, even for a trusted repository'],
+    ['security_opt', { security_opt: ['seccomp:unconfined'] }, 'services.sut.security_opt', 'no-new-privileges), even for a trusted repository'],
+    ['mem_limit', { mem_limit: '100g' }, 'services.sut.mem_limit', 'even for a trusted repository'],
+    ['deploy', { deploy: { resources: { limits: { memory: '100g' } } } }, 'services.sut.deploy', 'even for a trusted repository'],
+    ['a build option', { image: undefined, build: { context: '/co', network: 'host' } }, 'services.sut.build.network', 'even for a trusted repository'],
+    ['a drydock label', { labels: { 'drydock.build': '1' } }, 'services.sut.labels.drydock.build', 'labels under com.docker. and drydock.'],
+    ['a service that builds and names its image', { image: 'alpine:3.20', build: { context: '/co/poison' } }, 'services.sut.image', 'would replace it'],
+  ])('still refuses %s: the box sets it, or it reaches beyond the containers', (_what, sut, field, reason) => {
+    const err = refusal(model(sut), true);
+    expect(err.field).toBe(field);
+    expect(err.message).toContain(reason);
+  });
+
+  it('still refuses a secret from the worker\'s environment', () => {
+    const err = refusal(model({}, { secrets: { tok: { name: 'drydock-7_tok', environment: 'GITHUB_TOKEN' } } }), true);
+    expect(err.message).toBe(`${FILE}: secrets.tok.environment: not allowed: secrets and configs come from files, never from the worker's environment, even for a trusted repository`);
   });
 });

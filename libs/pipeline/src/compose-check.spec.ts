@@ -20,12 +20,16 @@ function checkout(files: Record<string, string>, links: Record<string, string> =
   return dir;
 }
 
-/** Checks the compose file with the fake engine's resolver; resolves with the refusal, or null when accepted. */
-async function check(dir: string): Promise<ConfigError | null> {
+const resolver = () => {
   const engine = new FakeDockerEngine();
   const scoped = { buildId: 1, signal: new AbortController().signal, onLog: () => undefined, image: 'local/app:1' };
+  return (files: { projectDir: string; composeFile: string }) => engine.composeConfig({ ...scoped, ...files });
+};
+
+/** Checks the compose file with the fake engine's resolver; resolves with the refusal, or null when accepted. */
+async function check(dir: string, trusted = false): Promise<ConfigError | null> {
   try {
-    await checkComposeFile(dir, FILE, (files) => engine.composeConfig({ ...scoped, ...files }));
+    await checkComposeFile(dir, FILE, resolver(), trusted);
     return null;
   } catch (err) {
     if (err instanceof ConfigError) return err;
@@ -95,6 +99,32 @@ describe('checkComposeFile: variables', () => {
   it('accepts DRYDOCK_IMAGE, the .env\'s variables and escaped dollars', async () => {
     const dir = checkout({ [FILE]: sut('    environment: { V: "${PG_VERSION:-16}" }\n    command: ["sh", "-c", "echo $$HOME $${X}"]\n'), '.env': '# versions\nexport PG_VERSION=16\n' });
     expect(await check(dir)).toBeNull();
+  });
+});
+
+describe('checkComposeFile: a trusted repository', () => {
+  it('may mount host paths, and hears which fields trust allowed', async () => {
+    const dir = checkout({ [FILE]: sut('    cap_add: [NET_ADMIN]\n    volumes: [{ type: bind, source: /var/run/docker.sock, target: /s }, "./app:/src"]\n'), 'app/x': '' });
+    const checked = await checkComposeFile(dir, FILE, resolver(), true);
+    expect(checked.trustedFields).toEqual(['services.sut.cap_add', 'services.sut.volumes[0]', 'services.sut.volumes[1]']);
+    expect(checked.model.services.sut.cap_add).toEqual(['NET_ADMIN']);
+  });
+
+  it('still refuses ${GITHUB_TOKEN} and any other variable of the worker\'s environment', async () => {
+    const err = await check(checkout({ [FILE]: sut('    cap_add: [NET_ADMIN]\n    environment: { TOKEN: "${GITHUB_TOKEN}" }\n') }), true);
+    expect(err?.field).toBe('services.sut.environment.TOKEN');
+    expect(err?.message).toContain('${GITHUB_TOKEN} is not available: compose files, even a trusted repository\'s, may use DRYDOCK_IMAGE');
+    expect((await check(checkout({ [FILE]: sut('    command: ["sh", "-c", "echo $HOME"]\n') }), true))?.field).toBe('services.sut.command[2]');
+  });
+
+  it.each([
+    ['an env_file outside', '    env_file: /etc/hostname\n', 'services.sut.env_file'],
+    ['an extends.file outside', '    extends: { file: /etc/compose.yml, service: x }\n', 'services.sut.extends.file'],
+    ['a build.context outside', '    build: { context: /etc }\n', 'services.sut.build.context'],
+  ])('still refuses %s: the worker reads it, not the engine', async (_what, lines, field) => {
+    const err = await check(checkout({ [FILE]: sut(lines), Dockerfile: 'FROM busybox' }), true);
+    expect(err?.field).toBe(field);
+    expect(err?.message).toContain('even for a trusted repository');
   });
 });
 

@@ -4,8 +4,9 @@ import { parse } from 'yaml';
 import { ConfigError } from '@drydock/core';
 import type { ComposeModel, ComposeTestOptions } from '@drydock/docker';
 import { readConfigFile, refuseEscapingSymlinks, resolveInside } from './checkout-paths.js';
-import { checkComposeModel } from './compose-allow.js';
+import { checkComposeModel, type CheckedCompose } from './compose-allow.js';
 import { composeFilesRead, composeModelPaths, composeVariables, firstOutside, type ComposePath } from './compose-paths.js';
+import type { StepContext } from './step-context.js';
 
 /** Compose files (the test file, its `include`s and `extends` files) one check reads at most. */
 const MAX_COMPOSE_FILES = 20;
@@ -20,19 +21,50 @@ const GIVEN_VARIABLES = ['DRYDOCK_IMAGE', 'COMPOSE_PROJECT_NAME'];
  * `.env`'s), then, on the model compose resolves, the allow-list (`checkComposeModel`), and
  * every build context, Dockerfile, env file and secret file, by realpath, with no symlink in a
  * build context leading out. Resolves with the checked model, which is what the test runs.
+ *
+ * `trusted` (see `composeTrust`) widens the allow-list and lets the engine mount host paths
+ * (bind mounts, secret and config files, device volumes) from anywhere; the `${VAR}` rule and
+ * the files the worker itself reads (those compose reads, build contexts, Dockerfiles) stay as they are.
  */
-export async function checkComposeFile(root: string, composeFile: string, resolve: (o: Pick<ComposeTestOptions, 'projectDir' | 'composeFile'>) => Promise<unknown>): Promise<ComposeModel> {
+export async function checkComposeFile(
+  root: string,
+  composeFile: string,
+  resolve: (o: Pick<ComposeTestOptions, 'projectDir' | 'composeFile'>) => Promise<unknown>,
+  trusted = false,
+): Promise<CheckedCompose> {
   const dotEnv = await readConfigFile(root, '.env'); // compose reads it for interpolation: a regular file, if any
-  await checkFilesRead(root, composeFile, new Set([...GIVEN_VARIABLES, ...dotEnvNames(dotEnv ?? '')]));
-  const model = checkComposeModel(composeFile, await resolve({ projectDir: root, composeFile: path.join(root, composeFile) }));
-  const paths = composeModelPaths(model);
+  await checkFilesRead(root, composeFile, new Set([...GIVEN_VARIABLES, ...dotEnvNames(dotEnv ?? '')]), trusted);
+  const checked = checkComposeModel(composeFile, await resolve({ projectDir: root, composeFile: path.join(root, composeFile) }), trusted);
+  const all = composeModelPaths(checked.model);
+  const mounted = trusted ? all.filter((p) => p.kind === 'bind') : [];
+  const paths = all.filter((p) => !mounted.includes(p));
   const outside = firstOutside(root, root, paths);
-  if (outside) throw new ConfigError(composeFile, outside.field, `"${outside.path}" is outside the repository; compose paths must stay inside it`);
+  if (outside) throw new ConfigError(composeFile, outside.field, outsideRepository(outside.path, trusted));
   for (const p of paths) await checkInside(root, composeFile, p, path.relative(root, p.path));
-  return model;
+  const named = (field: string) => checked.trustedFields.some((f) => field === f || field.startsWith(`${f}.`)); // a bind mount, named already
+  const mountedOutside = mounted.filter((p) => firstOutside(root, root, [p]) && !named(p.field)).map((p) => p.field);
+  return { ...checked, trustedFields: [...checked.trustedFields, ...mountedOutside] };
 }
 
-async function checkFilesRead(root: string, composeFile: string, variables: ReadonlySet<string>): Promise<void> {
+const outsideRepository = (p: string, trusted: boolean) =>
+  `"${p}" is outside the repository; compose paths must stay inside it${trusted ? ' (only what the engine mounts may leave it, even for a trusted repository)' : ''}`;
+
+/**
+ * `checkComposeFile` with the build's rights (`ctx.composeTrust`, absent: untrusted), saying in the build log
+ * what a trusted repository's compose file is allowed beyond the allow-list, or why a listed repository's is not.
+ */
+export async function checkBuildCompose(ctx: StepContext, root: string, composeFile: string, resolve: Parameters<typeof checkComposeFile>[2]): Promise<ComposeModel> {
+  const trust = ctx.composeTrust;
+  if (trust?.listed && !trust.trusted) ctx.log.line(`compose: ${trust.repo} is listed in DRYDOCK_TRUSTED_REPOS, but this build is of a fork's code: the allow-list applies`);
+  const checked = await checkComposeFile(root, composeFile, resolve, trust?.trusted === true);
+  if (trust?.trusted) {
+    const allowed = checked.trustedFields.length > 0 ? `${checked.trustedFields.join(', ')} allowed` : 'nothing beyond the allow-list used';
+    ctx.log.line(`compose: ${trust.repo} is a trusted repository (DRYDOCK_TRUSTED_REPOS): ${allowed}`);
+  }
+  return checked.model;
+}
+
+async function checkFilesRead(root: string, composeFile: string, variables: ReadonlySet<string>, trusted: boolean): Promise<void> {
   const pending = [composeFile];
   const seen = new Set(pending);
   while (pending.length > 0) {
@@ -47,12 +79,13 @@ async function checkFilesRead(root: string, composeFile: string, variables: Read
     }
     const unknown = composeVariables(raw).find((v) => !variables.has(v.name));
     if (unknown) {
-      throw new ConfigError(file, unknown.field, `\${${unknown.name}} is not available: compose files may use DRYDOCK_IMAGE and the variables the repository's .env defines`);
+      const even = trusted ? ', even a trusted repository\'s,' : '';
+      throw new ConfigError(file, unknown.field, `\${${unknown.name}} is not available: compose files${even} may use DRYDOCK_IMAGE and the variables the repository's .env defines`);
     }
     for (const ref of composeFilesRead(raw)) {
       if (ref.path.includes('$')) throw new ConfigError(file, ref.field, `"${ref.path}" must be a plain path inside the repository, without variables`);
       const base = path.dirname(path.join(root, file));
-      if (firstOutside(root, base, [ref])) throw new ConfigError(file, ref.field, `"${ref.path}" is outside the repository; compose paths must stay inside it`);
+      if (firstOutside(root, base, [ref])) throw new ConfigError(file, ref.field, outsideRepository(ref.path, trusted));
       const relative = path.relative(root, path.resolve(base, ref.path));
       const real = await checkInside(root, file, ref, relative);
       if (real && ref.kind === 'file' && /\.ya?ml$/.test(ref.path) && !seen.has(relative)) {

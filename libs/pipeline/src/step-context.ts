@@ -1,10 +1,13 @@
 import type { BuildLogWriter } from '@drydock/logs';
+import type { ComposeTrust } from './compose-allow.js';
 
 /** What every step gets besides the ports it uses: which build, where to log, when to stop. */
 export interface StepContext {
   buildId: number;
   log: BuildLogWriter;
   signal: AbortSignal;
+  /** Whether the build's compose test file has trusted-repository rights (see `composeTrust`); absent: it has not. */
+  composeTrust?: ComposeTrust;
 }
 
 /** The `BuildScoped` options the Docker engine takes, from a step's context. */

@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import type { DockerEngine } from '@drydock/docker';
-import { checkComposeFile } from '../compose-check.js';
+import { checkBuildCompose } from '../compose-check.js';
 import { CONFIG_FILE, loadDrydockConfig, type DrydockConfig } from '../drydock-config.js';
 import { scopedTo, type StepContext } from '../step-context.js';
 
@@ -19,7 +19,7 @@ export async function configStep(ctx: StepContext, docker: DockerEngine, checkou
   if (config.composeTestFile) {
     // DRYDOCK_IMAGE only names the image compose runs; no path depends on it.
     const resolve = (files: { projectDir: string; composeFile: string }) => docker.composeConfig({ ...scopedTo(ctx), image: 'drydock/compose-check', ...files });
-    await checkComposeFile(await realpath(checkoutDir), config.composeTestFile, resolve);
+    await checkBuildCompose(ctx, await realpath(checkoutDir), config.composeTestFile, resolve);
   }
   return config;
 }

@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { DrydockError } from '@drydock/core';
 import type { DockerEngine } from '@drydock/docker';
-import { checkComposeFile } from '../compose-check.js';
+import { checkBuildCompose } from '../compose-check.js';
 import type { ImagePlan } from '../image-plan.js';
 import { scopedTo, type StepContext } from '../step-context.js';
 
@@ -23,7 +23,7 @@ export async function testStep(ctx: StepContext, docker: DockerEngine, plan: Ima
   if (composeTestFile) {
     ctx.log.line(`Running service sut of ${composeTestFile}`);
     const resolve = (files: { projectDir: string; composeFile: string }) => docker.composeConfig({ ...scoped, image: plan.localRef, ...files });
-    const model = await checkComposeFile(await realpath(checkoutDir), composeTestFile, resolve);
+    const model = await checkBuildCompose(ctx, await realpath(checkoutDir), composeTestFile, resolve);
     const { exitCode } = await docker.runComposeTest({ ...scoped, projectDir: checkoutDir, composeFile: composeTestFile, model });
     if (exitCode !== 0) throw new DrydockError('test_failed', `Test failed: sut of ${composeTestFile} exited with ${exitCode}`);
     return;
