@@ -35,6 +35,7 @@ export const pipelineDepsProvider: Provider = {
       registry: config.registry.host,
       githubToken: config.github.token,
       buildTimeoutSeconds: config.buildTimeoutSeconds,
+      trustedRepos: config.trustedRepos,
     },
     warn: (message) => logger.warn(message),
   }),

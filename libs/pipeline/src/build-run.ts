@@ -16,6 +16,7 @@ import type { BuildEngines, DockerEngine, EngineLease } from '@drydock/docker';
 import type { BuildReport } from '@drydock/github';
 import type { BuildLogWriter } from '@drydock/logs';
 import type { BuildPatch } from '@drydock/store';
+import { composeTrust } from './compose-allow.js';
 import type { ImagePlan } from './image-plan.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import type { StepContext } from './step-context.js';
@@ -43,17 +44,18 @@ export class BuildRun {
     private readonly deps: Pick<PipelineDeps, 'store' | 'reporter' | 'events' | 'warn'>,
     private readonly cancel: AbortSignal,
     logs: PipelineDeps['logs'],
-    dataDir: string,
+    settings: PipelineDeps['settings'],
   ) {
     this.signal = AbortSignal.any([cancel, this.deadline.signal]);
     this.log = logs.open(build.id);
-    this.workDir = path.join(dataDir, 'builds', String(build.id));
-    this.context = { buildId: build.id, log: this.log, signal: this.signal };
+    this.workDir = path.join(settings.dataDir, 'builds', String(build.id));
+    const compose = composeTrust(build.cloneUrl, settings.trustedRepos ?? [], build.fork === true);
+    this.context = { buildId: build.id, log: this.log, signal: this.signal, composeTrust: compose };
   }
 
   /** Opens the log and a fresh work dir for a build that was just claimed; its clock starts now. */
   static async start(claimed: Build, deps: PipelineDeps, signal: AbortSignal): Promise<BuildRun> {
-    const run = new BuildRun(claimed, deps, signal, deps.logs, deps.settings.dataDir);
+    const run = new BuildRun(claimed, deps, signal, deps.logs, deps.settings);
     run.limitTo(deps.settings.buildTimeoutSeconds);
     await rm(run.workDir, { recursive: true, force: true });
     await mkdir(run.workDir, { recursive: true });

@@ -28,4 +28,6 @@ export interface PipelineSettings {
   githubToken?: string;
   /** Seconds a build may run; a repository's `timeout:` may only shorten it. */
   buildTimeoutSeconds: number;
+  /** DRYDOCK_TRUSTED_REPOS: repositories whose compose test files may use more than the allow-list (never a fork's build); absent: none. */
+  trustedRepos?: readonly string[];
 }
