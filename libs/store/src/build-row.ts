@@ -1,6 +1,6 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import { branchOf, nowIso, type Build, type BuildImage, type BuildRequest, type BuildStep } from '@drydock/core';
-import type { BuildPatch } from './build-store.js';
+import type { BuildPatch, BuildWithRun } from './build-store.js';
 import type { BuildsTable } from './schema.js';
 
 /** Mapping between the `builds` row and the domain Build: JSON columns and timestamps. */
@@ -27,6 +27,13 @@ export function toBuild(row: BuildRow): Build {
   };
 }
 
+export function toBuildWithRun(row: BuildRow): BuildWithRun {
+  return {
+    ...toBuild(row),
+    run: { runId: row.run_id, owner: row.run_owner, attempt: row.attempt, heartbeatAt: row.heartbeat_at === null ? null : isoOf(row.heartbeat_at) },
+  };
+}
+
 export function newBuildRow(request: BuildRequest): Insertable<BuildsTable> {
   return {
     repo: request.repo,
@@ -48,10 +55,11 @@ export function newBuildRow(request: BuildRequest): Insertable<BuildsTable> {
   };
 }
 
-/** Only the fields present in the patch are written. */
+/** Only the fields present in the patch are written; a build put back to `queued` drops its run (no run owns a queued build). */
 export function patchRow(patch: BuildPatch): Updateable<BuildsTable> {
   const row: Updateable<BuildsTable> = {};
   if (patch.status !== undefined) row.status = patch.status;
+  if (patch.status === 'queued') Object.assign(row, { run_id: null, run_owner: null, heartbeat_at: null });
   if (patch.sha !== undefined) row.sha = patch.sha;
   if (patch.steps !== undefined) row.steps = JSON.stringify(patch.steps);
   if (patch.images !== undefined) row.images = JSON.stringify(patch.images);

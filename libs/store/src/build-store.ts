@@ -7,16 +7,46 @@ import type { Build, BuildEvent, BuildRequest, BuildStatus } from '@drydock/core
  * `duplicate: true`. `transition` is a compare-and-set on status, so a cancel and a
  * worker finishing cannot both win. Reads return undefined for unknown ids. Build logs are
  * kept beside the builds by `KyselyLogArchive` (the logs lib's LogArchive port).
+ *
+ * Run ownership: each attempt at a build is a run with its own id. `claim` is the only way
+ * into `running` from `queued` (a compare-and-set), and records the run, its worker, the
+ * attempt count and a heartbeat. From then on every write of the run is fenced on its id
+ * (`updateRun`, `transition` with `runId`): once another run (or the reconciler, with
+ * `takeOver`) owns the build, they write nothing and answer undefined, and the run stops.
+ * A write that puts a build back to `queued` drops its run, so a build waiting in the queue is
+ * owned by no run. A cancel from the API (`transition` without `runId`) keeps the run: it may
+ * still close its steps, but never sets the final status (that transition is from `running`).
  */
 export interface BuildStore {
   createBuilds(requests: BuildRequest[], deliveryId?: string): Promise<{ builds: Build[]; duplicate: boolean }>;
   get(id: number): Promise<Build | undefined>;
   list(query: BuildListQuery): Promise<BuildPage>;
-  /** Updates when the status is one of `from`; returns the updated build or undefined. */
-  transition(id: number, from: readonly BuildStatus[], patch: BuildPatch): Promise<Build | undefined>;
+  /**
+   * Updates when the status is one of `from` (and, with `runId`, while that run owns the build);
+   * returns the updated build or undefined.
+   */
+  transition(id: number, from: readonly BuildStatus[], patch: BuildPatch, runId?: string): Promise<Build | undefined>;
+  /** Unfenced: for what no run does (tests, tools). Rejects `not_found`. */
   update(id: number, patch: BuildPatch): Promise<Build>;
-  /** Builds stored but not finished: the worker re-queues them after a crash. */
-  listUnfinished(): Promise<Build[]>;
+  /**
+   * Claims a `queued` build for a new run: `running`, with `patch`, the run's id and worker,
+   * attempt + 1 and a heartbeat now. Undefined when the build is not queued (another run has
+   * it, it was cancelled, or it finished).
+   */
+  claim(id: number, run: RunOwner, patch: BuildPatch): Promise<BuildWithRun | undefined>;
+  /**
+   * Takes a `running` build over from run `fromRunId` (null: a build that has no run) for
+   * `run`, keeping the attempt count: the reconciler ends or re-queues a run whose worker is
+   * gone this way, fencing that run out first. Undefined when `fromRunId` no longer owns it.
+   */
+  takeOver(id: number, fromRunId: string | null, run: RunOwner): Promise<BuildWithRun | undefined>;
+  /**
+   * Writes `patch` (may be empty) while run `runId` owns the build, and refreshes its
+   * heartbeat; undefined, writing nothing, once it does not.
+   */
+  updateRun(id: number, runId: string, patch: BuildPatch): Promise<Build | undefined>;
+  /** Builds stored but not finished, oldest first, with their runs: what the reconciler looks after. */
+  listUnfinished(): Promise<BuildWithRun[]>;
   /**
    * How `repo` (owner/name) is cloned, as its latest signed webhook (a push, tag or pull_request
    * build) told; manual builds and rebuilds never count. Undefined for a repository no webhook named.
@@ -37,6 +67,22 @@ export interface KnownRepository {
   cloneUrl: string;
   defaultBranch: string | null;
 }
+
+/** Who runs an attempt: a fresh uuid per run, and the worker as `hostname/pid`. */
+export interface RunOwner {
+  runId: string;
+  owner: string;
+}
+
+/** A build's run as stored: the owning run (null while queued, or for a build from before runs), its worker and heartbeat, and how many runs it had. */
+export interface BuildRunState {
+  runId: string | null;
+  owner: string | null;
+  attempt: number;
+  heartbeatAt: string | null;
+}
+
+export type BuildWithRun = Build & { run: BuildRunState };
 
 export type BuildPatch = Partial<
   Pick<Build, 'status' | 'sha' | 'steps' | 'images' | 'startedAt' | 'finishedAt' | 'error'>

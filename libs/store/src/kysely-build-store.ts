@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { DrydockError, nowIso, type Build, type BuildEvent, type BuildRequest, type BuildStatus } from '@drydock/core';
-import { newBuildRow, patchRow, toBuild } from './build-row.js';
-import type { BuildListQuery, BuildPage, BuildPatch, BuildStore, KnownRepository } from './build-store.js';
+import { newBuildRow, patchRow, toBuild, toBuildWithRun } from './build-row.js';
+import type { BuildListQuery, BuildPage, BuildPatch, BuildStore, BuildWithRun, KnownRepository, RunOwner } from './build-store.js';
 import { isUniqueViolation } from './database.js';
 import { encodeCursor, listQuery, pageSize } from './list-query.js';
 import type { StoreTables } from './schema.js';
@@ -53,13 +53,43 @@ export class KyselyBuildStore implements BuildStore {
     return { items, nextCursor };
   }
 
-  async transition(id: number, from: readonly BuildStatus[], patch: BuildPatch): Promise<Build | undefined> {
+  async transition(id: number, from: readonly BuildStatus[], patch: BuildPatch, runId?: string): Promise<Build | undefined> {
     if (from.length === 0) return undefined;
+    let query = this.db.updateTable('builds').set(patchRow(patch)).where('id', '=', id).where('status', 'in', from);
+    if (runId !== undefined) query = query.where('run_id', '=', runId);
+    const row = await query.returningAll().executeTakeFirst();
+    return row && toBuild(row);
+  }
+
+  async claim(id: number, run: RunOwner, patch: BuildPatch): Promise<BuildWithRun | undefined> {
     const row = await this.db
       .updateTable('builds')
-      .set(patchRow(patch))
+      .set((eb) => ({ ...patchRow(patch), status: 'running', ...runColumns(run), attempt: eb('attempt', '+', 1) }))
       .where('id', '=', id)
-      .where('status', 'in', from)
+      .where('status', '=', 'queued')
+      .returningAll()
+      .executeTakeFirst();
+    return row && toBuildWithRun(row);
+  }
+
+  async takeOver(id: number, fromRunId: string | null, run: RunOwner): Promise<BuildWithRun | undefined> {
+    const row = await this.db
+      .updateTable('builds')
+      .set(runColumns(run))
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .where((eb) => (fromRunId === null ? eb('run_id', 'is', null) : eb('run_id', '=', fromRunId)))
+      .returningAll()
+      .executeTakeFirst();
+    return row && toBuildWithRun(row);
+  }
+
+  async updateRun(id: number, runId: string, patch: BuildPatch): Promise<Build | undefined> {
+    const row = await this.db
+      .updateTable('builds')
+      .set({ ...patchRow(patch), heartbeat_at: nowIso() })
+      .where('id', '=', id)
+      .where('run_id', '=', runId)
       .returningAll()
       .executeTakeFirst();
     return row && toBuild(row);
@@ -75,14 +105,14 @@ export class KyselyBuildStore implements BuildStore {
     return toBuild(row);
   }
 
-  async listUnfinished(): Promise<Build[]> {
+  async listUnfinished(): Promise<BuildWithRun[]> {
     const rows = await this.db
       .selectFrom('builds')
       .selectAll()
       .where('status', 'in', ['queued', 'running'])
       .orderBy('id', 'asc')
       .execute();
-    return rows.map(toBuild);
+    return rows.map(toBuildWithRun);
   }
 
   async knownRepository(repo: string): Promise<KnownRepository | undefined> {
@@ -126,6 +156,9 @@ export class KyselyBuildStore implements BuildStore {
     return rows.map(toBuild);
   }
 }
+
+/** The columns that say which run owns a build, with a heartbeat now. */
+const runColumns = ({ runId, owner }: RunOwner) => ({ run_id: runId, run_owner: owner, heartbeat_at: nowIso() });
 
 /** Events only a signed webhook makes. */
 const WEBHOOK_EVENTS: BuildEvent[] = ['push', 'tag', 'pull_request'];

@@ -3,6 +3,7 @@ import { DrydockError, messageOf } from '@drydock/core';
 import type { Database, DialectName } from './database.js';
 import { createBuilds } from './migrations/0001-create-builds.js';
 import { addBuildFork } from './migrations/0002-build-fork.js';
+import { addBuildRuns } from './migrations/0003-build-runs.js';
 
 /** Migrations live in code (not read from disk), so the bundled app carries them. Names sort in order. */
 export class InCodeMigrationProvider implements MigrationProvider {
@@ -12,6 +13,7 @@ export class InCodeMigrationProvider implements MigrationProvider {
     return {
       '0001-create-builds': createBuilds(this.dialect),
       '0002-build-fork': addBuildFork(),
+      '0003-build-runs': addBuildRuns(this.dialect),
     };
   }
 }

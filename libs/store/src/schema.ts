@@ -22,6 +22,14 @@ export interface BuildsTable {
   rebuild_of: number | null;
   /** 1: the code comes from a fork (see `BuildRequest.fork`); 0 otherwise. Never updated. */
   fork: ColumnType<number, number | undefined, never>;
+  /** The run that owns the build while it is `running` (see BuildStore `claim`); null while queued. */
+  run_id: string | null;
+  /** That run's worker, `hostname/pid`. */
+  run_owner: string | null;
+  /** How many runs the build has had (each claim counts one). */
+  attempt: ColumnType<number, number | undefined, number>;
+  /** The owning run's last sign of life. */
+  heartbeat_at: NullableTimestamp;
   /** JSON text of BuildStep[] */
   steps: string;
   /** JSON text of BuildImage[] */

@@ -255,6 +255,65 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
     expect(await store.pruneBefore(cutoff)).toEqual({ logs: 0, deliveries: 0 });
   });
 
+  it('claims a queued build for one run only, recording the run, its worker, the attempt and a heartbeat', async () => {
+    const [build] = (await store.createBuilds([buildRequestFor(freshRepo())])).builds;
+    const startedAt = '2024-05-01T10:00:00.000Z';
+    const claims = await Promise.all(
+      ['run-a', 'run-b', 'run-c'].map((runId) => store.claim(build.id, { runId, owner: `host/${runId}` }, { startedAt, steps: [] })),
+    );
+    const won = claims.filter((c) => c !== undefined);
+    expect(won).toHaveLength(1);
+    const [claimed] = won;
+    expect(claimed).toMatchObject({ id: build.id, status: 'running', startedAt, run: { attempt: 1, owner: `host/${claimed?.run.runId}` } });
+    expect(Date.parse(claimed?.run.heartbeatAt ?? '')).toBeGreaterThan(Date.now() - 60_000);
+    expect(await store.claim(build.id, { runId: 'late', owner: 'host/late' }, {})).toBeUndefined();
+    expect((await store.listUnfinished()).find((b) => b.id === build.id)?.run).toEqual(claimed?.run);
+  });
+
+  it('fences every write of a run on its id: a run taken over writes nothing more', async () => {
+    const [build] = (await store.createBuilds([buildRequestFor(freshRepo())])).builds;
+    const first = await store.claim(build.id, { runId: 'first', owner: 'host/1' }, {});
+    expect(first?.run.runId).toBe('first');
+    const step = { name: 'clone' as const, status: 'running' as const, startedAt: null, finishedAt: null };
+    expect(await store.updateRun(build.id, 'first', { steps: [step] })).toMatchObject({ steps: [step] });
+
+    const taken = await store.takeOver(build.id, 'first', { runId: 'reconciler', owner: 'host/2' });
+    expect(taken?.run).toMatchObject({ runId: 'reconciler', owner: 'host/2', attempt: 1 });
+    expect(await store.takeOver(build.id, 'first', { runId: 'other', owner: 'host/3' })).toBeUndefined();
+    expect(await store.updateRun(build.id, 'first', { steps: [] })).toBeUndefined();
+    expect(await store.transition(build.id, ['running'], { status: 'success' }, 'first')).toBeUndefined();
+    expect(await store.get(build.id)).toMatchObject({ status: 'running', steps: [step] });
+
+    // the new owner writes; putting the build back in the queue drops its run, and the next claim is attempt 2
+    expect(await store.updateRun(build.id, 'reconciler', {})).toMatchObject({ status: 'running' });
+    expect(await store.transition(build.id, ['running'], { status: 'queued' }, 'reconciler')).toMatchObject({ status: 'queued' });
+    expect((await store.listUnfinished()).find((b) => b.id === build.id)?.run).toEqual({ runId: null, owner: null, attempt: 1, heartbeatAt: null });
+    expect(await store.updateRun(build.id, 'reconciler', {})).toBeUndefined();
+    const second = await store.claim(build.id, { runId: 'second', owner: 'host/4' }, {});
+    expect(second?.run).toMatchObject({ runId: 'second', attempt: 2 });
+    expect(await store.transition(build.id, ['running'], { status: 'failure' }, 'second')).toMatchObject({ status: 'failure' });
+  });
+
+  it('refreshes the heartbeat on every fenced write; a cancel keeps the run, which may close its steps but not end the build', async () => {
+    const [build] = (await store.createBuilds([buildRequestFor(freshRepo())])).builds;
+    const claimed = await store.claim(build.id, { runId: 'beating', owner: 'host/1' }, {});
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    await store.updateRun(build.id, 'beating', {});
+    const [after] = (await store.listUnfinished()).filter((b) => b.id === build.id);
+    expect(Date.parse(after.run.heartbeatAt ?? '')).toBeGreaterThan(Date.parse(claimed?.run.heartbeatAt ?? ''));
+
+    expect(await store.transition(build.id, ['queued', 'running'], { status: 'cancelled' })).toMatchObject({ status: 'cancelled' });
+    expect(await store.updateRun(build.id, 'beating', { steps: [] })).toMatchObject({ status: 'cancelled' });
+    expect(await store.transition(build.id, ['running'], { status: 'success' }, 'beating')).toBeUndefined();
+  });
+
+  it('takes over a running build that has no run (stored before runs existed)', async () => {
+    const [build] = (await store.createBuilds([buildRequestFor(freshRepo())])).builds;
+    await store.update(build.id, { status: 'running' });
+    expect(await store.takeOver(build.id, 'someone', { runId: 'r', owner: 'h/1' })).toBeUndefined();
+    expect((await store.takeOver(build.id, null, { runId: 'r', owner: 'h/1' }))?.run).toMatchObject({ runId: 'r', attempt: 0 });
+  });
+
   it('lists unfinished builds oldest first', async () => {
     const { builds } = await store.createBuilds([buildRequestFor(freshRepo()), buildRequestFor(freshRepo()), buildRequestFor(freshRepo())]);
     const [queued, running, done] = builds;
