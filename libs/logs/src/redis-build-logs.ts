@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { BuildEvents } from '@drydock/events';
 import { redisKey, type RedisPrefix } from '@drydock/redis';
-import type { BuildLogs } from './build-logs.js';
+import type { BuildLogs, LogRun } from './build-logs.js';
 import type { LogArchive } from './log-archive.js';
 import { eventOf, type StreamEntry } from './log-stream.js';
 import { secretsToMask } from '@drydock/core';
@@ -47,8 +47,9 @@ export class RedisBuildLogs implements BuildLogs {
     ({ redis: this.redis, archive: this.archive, events: this.events } = deps);
   }
 
-  open(buildId: number, secrets: readonly string[] = []): RedisLogWriter {
+  open(buildId: number, secrets: readonly string[] = [], run?: LogRun): RedisLogWriter {
     return new RedisLogWriter(this.redis, this.archive, buildId, {
+      run,
       key: this.keyOf(buildId),
       secrets: secretsToMask([...this.options.secrets, ...secrets]),
       maxBytes: this.options.maxBytes,

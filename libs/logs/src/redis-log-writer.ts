@@ -1,10 +1,11 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { DrydockError, messageOf } from '@drydock/core';
-import type { BuildLogWriter } from './build-logs.js';
+import type { BuildLogWriter, LogRun } from './build-logs.js';
 import type { LogArchive } from './log-archive.js';
-import { END_FIELD, execAll, LINE_FIELD } from './log-stream.js';
+import { eventOf, type StreamEntry } from './log-stream.js';
 import { maskPrepared } from '@drydock/core';
-import { CappedLog } from './log-text.js';
+import { CappedLog, joinLines } from './log-text.js';
 
 export interface LogWriterOptions {
   key: string;
@@ -15,26 +16,66 @@ export interface LogWriterOptions {
   liveTtlSeconds: number;
   /** TTL of the stream once closed: followers that are late still catch the end. */
   closedTtlSeconds: number;
+  /** The run writing (see BuildLogs); a writer without one is attempt 0 with an id of its own. */
+  run?: LogRun;
 }
+
+/**
+ * Every write to the stream goes through this script, fenced on the run that owns the log:
+ * the guard key `<stream>:run` holds `<attempt> <run id>` of the writer that wrote last. A writer
+ * of an earlier attempt gets 0 and writes nothing; another writer takes the log over, starting a
+ * closed stream afresh and continuing an unclosed one (then it answers 2, else 1).
+ * KEYS: stream, guard. ARGV: attempt, run id, ttl seconds, `end` or `lines`, the lines.
+ */
+const WRITE = `
+local me = ARGV[1] .. ' ' .. ARGV[2]
+local current = redis.call('get', KEYS[2])
+local answer = 1
+if current ~= me then
+  if current then
+    local attempt = tonumber(string.match(current, '^(%d+) '))
+    if attempt and attempt > tonumber(ARGV[1]) then return 0 end
+  end
+  local last = redis.call('xrevrange', KEYS[1], '+', '-', 'COUNT', 1)
+  if last[1] and last[1][2][1] == 'end' then
+    redis.call('del', KEYS[1])
+  elseif last[1] then
+    answer = 2
+  end
+  redis.call('set', KEYS[2], me)
+end
+if ARGV[4] == 'end' then
+  redis.call('xadd', KEYS[1], '*', 'end', '1')
+else
+  for i = 5, #ARGV do redis.call('xadd', KEYS[1], '*', 'l', ARGV[i]) end
+end
+redis.call('expire', KEYS[1], ARGV[3])
+redis.call('expire', KEYS[2], ARGV[3])
+return answer`;
 
 /** A partial line longer than this is published as a line rather than buffered forever. */
 const MAX_PARTIAL_LINE = 64 * 1024;
 
 /**
- * Writes one build's log: masks and caps each complete line, batches the stream XADDs
- * (one pipeline per flush interval, in order), keeps the text for `close` to archive.
+ * Writes one build's log: masks and caps each complete line, batches the stream writes
+ * (one script call per flush interval, in order), keeps the text for `close` to archive.
  * Streaming errors do not interrupt the build; `close` archives the log, then reports them.
- * Opening a build's log again (a retry) starts its stream and stored log afresh.
+ * Every write is fenced on the writer's run (see WRITE): once a later attempt wrote, this
+ * writer drops everything, `close` included.
  */
 export class RedisLogWriter implements BuildLogWriter {
   private readonly log: CappedLog;
+  private readonly run: LogRun;
   private pending: string[] = [];
   private partial = '';
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> = Promise.resolve();
   private streamError: unknown;
   private closing: Promise<void> | undefined;
-  private started = false;
+  /** A later attempt owns the log: nothing more is written. */
+  private fencedOut = false;
+  /** This writer continued an earlier run's unclosed log: the archive holds that too. */
+  private continued = false;
 
   constructor(
     private readonly redis: Redis,
@@ -43,6 +84,7 @@ export class RedisLogWriter implements BuildLogWriter {
     private readonly options: LogWriterOptions,
   ) {
     this.log = new CappedLog(options.maxBytes);
+    this.run = options.run ?? { id: randomUUID(), attempt: 0 };
   }
 
   line(text: string): void {
@@ -66,7 +108,14 @@ export class RedisLogWriter implements BuildLogWriter {
     return this.closing;
   }
 
+  /** Never rejects: what could not be streamed is lost with the run. */
+  abandon(): Promise<void> {
+    this.closing ??= this.flushPartial();
+    return this.closing;
+  }
+
   private accept(line: string): void {
+    if (this.fencedOut) return;
     this.pending.push(...this.log.add(maskPrepared(line, this.options.secrets)));
     this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs);
   }
@@ -79,7 +128,9 @@ export class RedisLogWriter implements BuildLogWriter {
     if (batch.length > 0) {
       // chained, so batches reach the stream in the order they were written
       this.sending = this.sending
-        .then(() => this.send(batch))
+        .then(async () => {
+          await this.send('lines', batch);
+        })
         .catch((err: unknown) => {
           this.streamError ??= err;
         });
@@ -87,46 +138,58 @@ export class RedisLogWriter implements BuildLogWriter {
     return this.sending;
   }
 
-  private async send(batch: string[]): Promise<void> {
-    const { key, liveTtlSeconds } = this.options;
-    const pipeline = this.startBatch(this.redis.pipeline());
-    for (const line of batch) pipeline.xadd(key, '*', LINE_FIELD, line);
-    pipeline.expire(key, liveTtlSeconds);
-    await execAll(pipeline, `streaming log of build ${this.buildId}`);
-  }
-
-  /** The first batch replaces what an earlier run of the same build (a retry) left in the stream. */
-  private startBatch(batch: ChainableCommander): ChainableCommander {
-    if (this.started) return batch;
-    this.started = true;
-    return batch.del(this.options.key);
-  }
-
-  private async finish(): Promise<void> {
+  private async flushPartial(): Promise<void> {
     if (this.partial !== '') this.accept(this.partial);
     this.partial = '';
     await this.flush();
+  }
+
+  /** One fenced write (see WRITE); false when a later attempt owns the log. */
+  private async send(kind: 'lines' | 'end', lines: string[] = []): Promise<boolean> {
+    if (this.fencedOut) return false;
+    const { key } = this.options;
+    const ttl = kind === 'end' ? this.options.closedTtlSeconds : this.options.liveTtlSeconds;
     try {
-      await this.archive.save(this.buildId, this.log.text());
-    } finally {
-      await this.endStream();
-    }
-    if (this.streamError !== undefined) {
-      throw new DrydockError(
-        'infrastructure',
-        `log of build ${this.buildId} was stored but not fully streamed: ${messageOf(this.streamError)}`,
-        { cause: this.streamError },
-      );
+      const answer = await this.redis.eval(WRITE, 2, key, guardKeyOf(key), String(this.run.attempt), this.run.id, String(ttl), kind, ...lines);
+      if (answer === 0) this.fencedOut = true;
+      if (answer === 2) this.continued = true;
+      return answer !== 0;
+    } catch (err) {
+      throw new DrydockError('infrastructure', `redis: ${kind === 'end' ? 'ending log' : `streaming log of build ${this.buildId}`}: ${messageOf(err)}`, { cause: err });
     }
   }
 
-  private async endStream(): Promise<void> {
-    const { key, closedTtlSeconds } = this.options;
+  private async finish(): Promise<void> {
+    await this.flushPartial();
+    if (this.fencedOut) return; // a later run owns the log: its end and archive are its own
+    let ended = true;
     try {
-      const end = this.startBatch(this.redis.multi()).xadd(key, '*', END_FIELD, '1').expire(key, closedTtlSeconds);
-      await execAll(end, 'ending log');
+      ended = await this.send('end');
     } catch (err) {
       this.streamError ??= err;
     }
+    if (!ended) return;
+    await this.archive.save(this.buildId, await this.archiveText());
+    if (this.streamError !== undefined) throw this.notStreamed();
+  }
+
+  /** This writer's own text, or, when it continued an earlier run's log and the stream is whole, the stream's. */
+  private async archiveText(): Promise<string> {
+    if (!this.continued || this.streamError !== undefined) return this.log.text();
+    try {
+      const entries = (await this.redis.xrange(this.options.key, '-', '+')) as StreamEntry[];
+      return joinLines(entries.map(eventOf).flatMap((event) => ('line' in event ? [event.line] : [])));
+    } catch {
+      return this.log.text();
+    }
+  }
+
+  private notStreamed(): DrydockError {
+    return new DrydockError('infrastructure', `log of build ${this.buildId} was stored but not fully streamed: ${messageOf(this.streamError)}`, {
+      cause: this.streamError,
+    });
   }
 }
+
+/** The key that says which run owns a build's log stream. */
+export const guardKeyOf = (streamKey: string): string => `${streamKey}:run`;

@@ -204,5 +204,46 @@ export function describeBuildLogsContract(name: string, makeSubject: (options: B
       expect(follower.lines).toEqual(['second attempt']);
       expect(await logs.read(id)).toBe('second attempt\n');
     });
+
+    it('lets a run that was handed back or lost go without ending its log; the next run continues it, and its archive holds both', async () => {
+      const { logs, archive, id } = await make();
+      const first = logs.open(id, [], { id: 'run-1', attempt: 1 });
+      first.line('first run');
+      await first.abandon();
+      first.line('after abandon is dropped');
+      expect(await logs.read(id)).toBe('first run\n');
+      expect(await archive.read(id)).toBeUndefined();
+
+      const follower = collect(logs.follow(id, new AbortController().signal));
+      const second = logs.open(id, [], { id: 'run-2', attempt: 2 });
+      second.line('second run');
+      await waitFor(() => follower.lines.length === 2);
+      await second.close();
+      await follower.done;
+      expect(follower.lines).toEqual(['first run', 'second run']);
+      expect(await archive.read(id)).toBe('first run\nsecond run\n');
+    });
+
+    it('fences out a run of an earlier attempt once a later one wrote: no line, no end, no archive of its own', async () => {
+      const { logs, archive, id } = await make();
+      const lost = logs.open(id, [], { id: 'lost', attempt: 1 });
+      lost.line('lost run before');
+      await waitFor(async () => (await logs.read(id)) === 'lost run before\n');
+      const owner = logs.open(id, [], { id: 'owner', attempt: 2 });
+      owner.line('owner run');
+      await waitFor(async () => (await logs.read(id)) === 'lost run before\nowner run\n');
+
+      const follower = collect(logs.follow(id, new AbortController().signal));
+      lost.line('lost run after');
+      await lost.close();
+      await sleep(200);
+      expect(await archive.read(id)).toBeUndefined();
+      expect(await logs.read(id)).toBe('lost run before\nowner run\n');
+      owner.line('owner again');
+      await owner.close();
+      await follower.done;
+      expect(follower.lines).toEqual(['lost run before', 'owner run', 'owner again']);
+      expect(await archive.read(id)).toBe('lost run before\nowner run\nowner again\n');
+    });
   });
 }

@@ -7,6 +7,7 @@ import {
   type BuildLogs,
   type BuildLogWriter,
   type LogArchive,
+  type LogRun,
 } from '@drydock/logs';
 
 /** A LogArchive in a Map. */
@@ -32,43 +33,70 @@ export interface InMemoryBuildLogsOptions {
   events?: BuildEvents;
 }
 
-/** One opening of a build's log. */
+/** A build's log: its lines (every run's section), whether it was closed, and which run wrote last. */
 interface Run {
-  log: CappedLog;
   lines: string[];
   closed: boolean;
+  owner: LogRun;
 }
 
 /**
- * BuildLogs in memory, masking and capping as RedisBuildLogs does (the same log-text rules).
+ * BuildLogs in memory, masking and capping as RedisBuildLogs does (the same log-text rules),
+ * and fencing writers on their run as it does (a writer of an earlier attempt writes nothing).
  * For tests: `lines`/`text` give what a build logged so far, `isClosed` whether its writer closed.
  */
 export class InMemoryBuildLogs implements BuildLogs {
   readonly archive: LogArchive;
   private readonly runs = new Map<number, Run>();
   private readonly waiting = new Set<() => void>();
+  private anonymous = 0;
 
   constructor(private readonly options: InMemoryBuildLogsOptions = {}) {
     this.archive = options.archive ?? new InMemoryLogArchive();
   }
 
-  open(buildId: number, secrets: readonly string[] = []): BuildLogWriter {
-    const run: Run = { log: new CappedLog(this.options.maxBytes ?? 5 * 1024 * 1024), lines: [], closed: false };
-    this.runs.set(buildId, run);
-    this.changed();
+  open(buildId: number, secrets: readonly string[] = [], run: LogRun = { id: `anonymous-${++this.anonymous}`, attempt: 0 }): BuildLogWriter {
+    const log = new CappedLog(this.options.maxBytes ?? 5 * 1024 * 1024);
     const masked = secretsToMask([...(this.options.secrets ?? []), ...secrets]);
     let closing: Promise<void> | undefined;
+    let fencedOut = false;
+    /** The build's log if this writer may write it, taking it over as RedisLogWriter's script does. */
+    const take = (): Run | undefined => {
+      const current = this.runs.get(buildId);
+      if (fencedOut || (current && current.owner !== run && current.owner.attempt > run.attempt)) {
+        fencedOut = true;
+        return undefined;
+      }
+      if (current && !current.closed) {
+        current.owner = run; // a later run continues an unclosed log
+        return current;
+      }
+      const fresh: Run = { lines: [], closed: false, owner: run };
+      this.runs.set(buildId, fresh);
+      return fresh;
+    };
     return {
       line: (text) => {
-        if (run.closed || closing) return;
-        for (const line of text.split('\n')) run.lines.push(...run.log.add(maskPrepared(line.replace(/\r$/, ''), masked)));
+        if (closing) return;
+        const added = text.split('\n').flatMap((line) => log.add(maskPrepared(line.replace(/\r$/, ''), masked)));
+        const target = take();
+        if (!target) return;
+        target.lines.push(...added);
         this.changed();
       },
       close: () => {
-        closing ??= this.archive.save(buildId, run.log.text()).finally(() => {
-          run.closed = true;
-          this.changed();
-        });
+        closing ??= (async () => {
+          const target = take();
+          if (!target) return;
+          await this.archive.save(buildId, joinLines(target.lines)).finally(() => {
+            target.closed = true;
+            this.changed();
+          });
+        })();
+        return closing;
+      },
+      abandon: () => {
+        closing ??= Promise.resolve();
         return closing;
       },
     };
