@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { testServices, rejectionOf } from '@drydock/testing';
@@ -333,29 +333,23 @@ describe('CliDockerEngine', () => {
   });
 
   describe('registry login', () => {
-    let dockerConfig: string;
-    const saved = process.env.DOCKER_CONFIG;
-    const withCredentials = (host: string) => {
-      process.env.DOCKER_CONFIG = dockerConfig; // the engine's children inherit it: keeps the login out of ~/.docker
-      try {
-        return new CliDockerEngine({ dockerCli: DOCKER_CLI, dockerHost, registry: { host: `${host}/team`, ...registryCredentials } });
-      } finally {
-        if (saved === undefined) delete process.env.DOCKER_CONFIG;
-        else process.env.DOCKER_CONFIG = saved;
-      }
-    };
+    let clientConfigDir: string;
+    const withCredentials = (host: string) =>
+      new CliDockerEngine({ dockerCli: DOCKER_CLI, dockerHost, registry: { host: `${host}/team`, ...registryCredentials }, clientConfigDir });
 
     beforeAll(async () => {
-      dockerConfig = await mkdtemp(path.join(workDir, 'docker-config-'));
+      clientConfigDir = path.join(await mkdtemp(path.join(workDir, 'docker-client-')), 'configs');
     });
 
-    it('logs in to the configured registry before the first push', async () => {
+    it('logs in to the configured registry before the first push, into a private config that builds do not get', async () => {
       const reference = `${registry}/team/drydock-spec-login:${buildId}`;
       await engine.tagImage(image, reference);
       try {
         await withCredentials(registry).pushImage(reference, scoped());
-        const config = JSON.parse(await readFile(path.join(dockerConfig, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
+        const config = JSON.parse(await readFile(path.join(clientConfigDir, 'login', 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
         expect(Buffer.from(config.auths[registry].auth, 'base64').toString()).toBe(`${registryCredentials.username}:${registryCredentials.password}`);
+        expect((await stat(path.join(clientConfigDir, 'login'))).mode & 0o777).toBe(0o700);
+        expect(await readFile(path.join(clientConfigDir, 'build', 'config.json'), 'utf8')).not.toContain('auths');
       } finally {
         docker('image', 'rm', reference);
       }

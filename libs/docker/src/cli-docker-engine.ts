@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DrydockError, type ErrorCode } from '@drydock/core';
 import type { AppConfig, TestLimits } from '@drydock/config';
-import { dockerClientEnv } from './client-env.js';
+import { dockerClientConfigs, dockerClientEnv } from './client-env.js';
 import type { BuildImageOptions, BuildScoped, ComposeRunOptions, ComposeTestOptions, DockerEngine, EngineInfo, RunTestOptions } from './docker-engine.js';
 import { composeConfig } from './compose-config.js';
 import { buildFailureSummary, buildkitVersionOf, closingLines, engineUnreachable, pushedDigest } from './docker-output.js';
@@ -20,13 +20,16 @@ export interface CliDockerEngineOptions {
   registry: AppConfig['registry'];
   /** Limits of every test container (default 2g, 2 CPUs, 1024 processes). */
   testLimits?: TestLimits;
+  /** Where the docker client configs go (`dockerClientConfigs`: the login apart from what builds use); default: a temporary directory. */
+  clientConfigDir?: string;
 }
 
 type RunOptions = Omit<RunCommandOptions, 'env'>;
 
 const BUILD_LABEL_KEY = 'drydock.build';
 const buildLabel = (buildId: number) => `${BUILD_LABEL_KEY}=${buildId}`;
-const composeProject = (buildId: number) => `drydock-${buildId}`;
+/** A compose test's project: the build's, and its run's when the call names one, so a run's teardown never touches another run's project. */
+const composeProject = (buildId: number, runId?: string) => `drydock-${buildId}${runId ? `-${runId.slice(0, 8).toLowerCase()}` : ''}`;
 /** The builder buildx makes for the engine itself (docker driver): BuildKit inside dockerd, results in its image store. */
 const ENGINE_BUILDER = 'default';
 
@@ -35,22 +38,34 @@ const ENGINE_BUILDER = 'default';
  * `docker buildx build` on the engine's own BuildKit, compose tests through `docker compose` (v2).
  * Cancelling kills the client with SIGKILL: BuildKit then cancels the build on the engine,
  * and the containers a call started are removed before it rejects.
+ * The registry login is in a docker config that only `docker login` and `docker push` get;
+ * builds, test containers and compose pull without it (see `dockerClientConfigs`).
  */
 export class CliDockerEngine implements DockerEngine {
   private readonly env: Record<string, string>;
+  /** `env` with the config holding the registry login: for `docker login` and `docker push` only. */
+  private readonly loginEnv: Record<string, string>;
   private readonly testLimits: TestLimits;
   private readonly login: () => Promise<void>;
   private testRuns = 0;
 
   constructor(private readonly options: CliDockerEngineOptions) {
-    // PATH, HOME and DOCKER_CONFIG of the worker, the engine from config, no secret of the worker's (see dockerClientEnv).
-    this.env = dockerClientEnv(options.dockerHost);
+    // PATH and HOME of the worker, the engine from config, no secret of the worker's (see dockerClientEnv), no registry login.
+    const configs = dockerClientConfigs(options.clientConfigDir);
+    this.env = { ...dockerClientEnv(options.dockerHost), DOCKER_CONFIG: configs.build };
+    this.loginEnv = { ...this.env, DOCKER_CONFIG: configs.login };
     this.testLimits = options.testLimits ?? DEFAULT_TEST_LIMITS;
-    this.login = registryLogin(options.registry, (args, input) => this.docker(args, { input }));
+    this.login = registryLogin(options.registry, (args, input) => runCommand(this.options.dockerCli, args, { env: this.loginEnv, input }));
   }
 
-  static fromConfig(config: AppConfig): CliDockerEngine {
-    return new CliDockerEngine({ dockerCli: config.dockerCli, dockerHost: config.dockerHost, registry: config.registry, testLimits: config.testLimits });
+  static fromConfig(config: AppConfig, dockerHost = config.dockerHost): CliDockerEngine {
+    return new CliDockerEngine({
+      dockerCli: config.dockerCli,
+      dockerHost,
+      registry: config.registry,
+      testLimits: config.testLimits,
+      clientConfigDir: path.join(config.dataDir, 'docker-client'),
+    });
   }
 
   async engineInfo(): Promise<EngineInfo> {
@@ -106,7 +121,7 @@ export class CliDockerEngine implements DockerEngine {
   async runComposeTest(o: ComposeRunOptions): Promise<{ exitCode: number }> {
     throwIfAborted(o.signal);
     if (!o.model.services.sut) throw new DrydockError('config_invalid', `${o.composeFile}: no "sut" service to run as the test`);
-    const project = composeProject(o.buildId);
+    const project = composeProject(o.buildId, o.runId);
     // The checked model with the box on every service, never the file: compose files cannot be trusted to carry limits.
     const scratch = await mkdtemp(path.join(tmpdir(), 'drydock-compose-'));
     const modelFile = path.join(scratch, 'compose.json');
@@ -139,7 +154,7 @@ export class CliDockerEngine implements DockerEngine {
   async pushImage(reference: string, o: BuildScoped): Promise<{ digest: string }> {
     throwIfAborted(o.signal);
     await this.login();
-    const result = await this.docker(['push', reference], { signal: o.signal, onLine: o.onLog });
+    const result = await runCommand(this.options.dockerCli, ['push', reference], { env: this.loginEnv, signal: o.signal, onLine: o.onLog });
     this.assertSucceeded(result, 'push_failed', () => `push of ${reference} failed: ${closingLines(result.lines, 3)}`);
     const digest = pushedDigest(result.lines);
     if (!digest) throw new DrydockError('push_failed', `push of ${reference} reported no digest: ${closingLines(result.lines, 3)}`);
@@ -149,10 +164,13 @@ export class CliDockerEngine implements DockerEngine {
   async removeBuildResources(buildId: number): Promise<void> {
     const project = `label=com.docker.compose.project=${composeProject(buildId)}`;
     await this.removeContainers([...(await this.containerIds(`label=${buildLabel(buildId)}`)), ...(await this.containerIds(project))]);
+    // the build's compose projects: `drydock-<id>` and every run's `drydock-<id>-<run>`
+    const ofBuild = (name: string) => name === composeProject(buildId) || name.startsWith(`${composeProject(buildId)}-`);
     for (const kind of ['network', 'volume'] as const) {
-      const listed = await this.docker([kind, 'ls', '-q', '--filter', project], { captureStdout: true });
+      const format = '{{.Name}} {{.Label "com.docker.compose.project"}}';
+      const listed = await this.docker([kind, 'ls', '--filter', 'label=com.docker.compose.project', '--format', format], { captureStdout: true });
       this.assertSucceeded(listed, 'infrastructure', () => `docker ${kind} ls failed: ${closingLines(listed.lines)}`);
-      const ids = words(listed.stdout);
+      const ids = listed.stdout.split('\n').map((line) => line.trim().split(/\s+/)).filter(([name, owner]) => name && owner && ofBuild(owner)).map(([name]) => name);
       if (ids.length > 0) await this.docker([kind, 'rm', ...ids]);
     }
     await this.removeBuildImages(buildId);
