@@ -4,6 +4,7 @@ import type { Database, DialectName } from './database.js';
 import { createBuilds } from './migrations/0001-create-builds.js';
 import { addBuildFork } from './migrations/0002-build-fork.js';
 import { addBuildRuns } from './migrations/0003-build-runs.js';
+import { createReportOutbox } from './migrations/0004-report-outbox.js';
 
 /** Migrations live in code (not read from disk), so the bundled app carries them. Names sort in order. */
 export class InCodeMigrationProvider implements MigrationProvider {
@@ -14,6 +15,7 @@ export class InCodeMigrationProvider implements MigrationProvider {
       '0001-create-builds': createBuilds(this.dialect),
       '0002-build-fork': addBuildFork(),
       '0003-build-runs': addBuildRuns(this.dialect),
+      '0004-report-outbox': createReportOutbox(this.dialect),
     };
   }
 }

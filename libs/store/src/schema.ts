@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { BuildEvent, BuildStatus } from '@drydock/core';
+import type { BuildEvent, BuildStatus, CommitState } from '@drydock/core';
+import type { ReportOutcome } from '@drydock/github';
 
 /**
  * The tables as Kysely sees them. Timestamps are written as ISO strings; PostgreSQL
@@ -52,8 +53,27 @@ export interface DeliveriesTable {
   received_at: Timestamp;
 }
 
+/** See ReportOutbox (@drydock/github); `outcome` null while an entry waits. */
+export interface ReportOutboxTable {
+  sequence: Generated<number>;
+  build_id: number;
+  repo: string;
+  sha: string;
+  context: string;
+  state: CommitState;
+  description: string;
+  target_url: string;
+  created_at: Timestamp;
+  outcome: ReportOutcome | null;
+  delivered_at: NullableTimestamp;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+}
+
 export interface StoreTables {
   builds: BuildsTable;
   build_logs: BuildLogsTable;
   deliveries: DeliveriesTable;
+  report_outbox: ReportOutboxTable;
 }

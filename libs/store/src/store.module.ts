@@ -1,11 +1,13 @@
 import { Global, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@drydock/config';
+import { REPORT_OUTBOX } from '@drydock/github';
 import { LOG_ARCHIVE } from '@drydock/logs';
 import { BUILD_STORE } from './build-store.js';
 import { createDatabase, type Database } from './database.js';
 import { KyselyBuildStore } from './kysely-build-store.js';
 import { migrateToLatest } from './migrate.js';
 import { KyselyLogArchive } from './kysely-log-archive.js';
+import { KyselyReportOutbox } from './kysely-report-outbox.js';
 
 /** The database behind BUILD_STORE; exported for health checks (`select 1`). */
 export const DATABASE = Symbol('Database');
@@ -13,7 +15,7 @@ export const DATABASE = Symbol('Database');
 /**
  * Binds BUILD_STORE to the database named by `AppConfig.databaseUrl`, migrated before
  * anything can use it, and closed when the app shuts down; LOG_ARCHIVE keeps build logs
- * there. Global: api, worker and logs share it.
+ * there, REPORT_OUTBOX the GitHub updates waiting to be sent. Global: api, worker and logs share it.
  */
 @Global()
 @Module({
@@ -38,8 +40,9 @@ export const DATABASE = Symbol('Database');
       useFactory: (database: Database) => new KyselyBuildStore(database.db),
     },
     { provide: LOG_ARCHIVE, inject: [DATABASE], useFactory: (database: Database) => new KyselyLogArchive(database.db) },
+    { provide: REPORT_OUTBOX, inject: [DATABASE], useFactory: (database: Database) => new KyselyReportOutbox(database.db) },
   ],
-  exports: [BUILD_STORE, DATABASE, LOG_ARCHIVE],
+  exports: [BUILD_STORE, DATABASE, LOG_ARCHIVE, REPORT_OUTBOX],
 })
 export class StoreModule implements OnModuleDestroy {
   constructor(@Inject(DATABASE) private readonly database: Database) {}

@@ -22,3 +22,5 @@ export * from './contracts/docker-engine.contract.js';
 export * from './contracts/build-engines.contract.js';
 export * from './contracts/git-client.contract.js';
 export * from './contracts/build-reporter.contract.js';
+export * from './fakes/in-memory-report-outbox.js';
+export * from './contracts/report-outbox.contract.js';
