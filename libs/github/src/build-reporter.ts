@@ -1,11 +1,12 @@
-import { isOwnerName, maskSecrets, type Build } from '@drydock/core';
-import type { CommitState, GitHubClient } from './github-client.js';
+import { isOwnerName, maskSecrets, messageOf, type Build } from '@drydock/core';
+import type { CommitState } from './github-client.js';
+import type { ReportOutbox } from './report-outbox.js';
 
 /**
- * Tells GitHub how a build goes. The commit-status reporter is the one in use; a
- * Checks API reporter (GitHub App) can stand beside it behind the same interface.
- * `report` never throws: a GitHub outage must not fail a build. It resolves with
- * an error message when GitHub refused, so the caller can log it where the user looks.
+ * Tells GitHub how a build goes. `report` only stores the update for delivery (the outbox):
+ * it never waits on GitHub and never throws, so a GitHub outage can neither fail nor slow a
+ * build. It resolves with a problem message when the update could not be taken (the database
+ * refused it, or GitHub cannot be told anything at all), for the caller to log where the user looks.
  */
 export interface BuildReporter {
   report(build: Build, update: BuildReport): Promise<string | undefined>;
@@ -22,31 +23,39 @@ export interface BuildReport {
 
 export const STATUS_CONTEXT = 'drydock';
 
-/** Commit statuses; `secrets` (AppConfig.secrets) are masked in every description and problem. */
-export class CommitStatusReporter implements BuildReporter {
+export const statusContextOf = (update: Pick<BuildReport, 'image'>): string =>
+  update.image ? `${STATUS_CONTEXT}/${update.image}` : STATUS_CONTEXT;
+
+/**
+ * Commit statuses by way of the report outbox (`OutboxDelivery` sends them). `secrets`
+ * (AppConfig.secrets) are masked before anything is stored, and in every problem.
+ */
+export class OutboxReporter implements BuildReporter {
   constructor(
-    private readonly github: GitHubClient,
+    private readonly outbox: ReportOutbox,
     private readonly publicUrl: string,
     private readonly secrets: readonly string[] = [],
   ) {}
 
   async report(build: Build, update: BuildReport): Promise<string | undefined> {
+    // Builds of a bare git URL (not `owner/name`) have no GitHub commit to report on.
     if (!build.sha || !isOwnerName(build.repo)) return undefined;
     try {
-      await this.github.setCommitStatus(build.repo, build.sha, {
+      await this.outbox.add({
+        buildId: build.id,
+        repo: build.repo,
+        sha: build.sha,
+        context: statusContextOf(update),
         state: update.state,
-        context: update.image ? `${STATUS_CONTEXT}/${update.image}` : STATUS_CONTEXT,
         description: maskSecrets(update.description, this.secrets),
         targetUrl: `${this.publicUrl}/builds/${build.id}`,
       });
       return undefined;
     } catch (err) {
-      return maskSecrets(`could not report "${update.state}" to GitHub: ${err instanceof Error ? err.message : String(err)}`, this.secrets);
+      return maskSecrets(`could not report "${update.state}" to GitHub: ${messageOf(err)}`, this.secrets);
     }
   }
 }
-
-/** Builds of a bare git URL (not `owner/name`) have no GitHub commit to report on. */
 
 /** Used when GitHub cannot be told anything; says why once per build. */
 export class SilentReporter implements BuildReporter {

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A commit status as GitHub received it. */
@@ -10,16 +10,40 @@ export interface ReceivedStatus {
   description: string;
   target_url: string;
   authorization: string | undefined;
+  /** Epoch ms it was taken. */
+  receivedAt: number;
+}
+
+/** A status call as it came in, taken or refused (`answer` is the HTTP status it got). */
+export interface StatusCall {
+  sha: string;
+  context: string;
+  state: string;
+  answer: number;
+  at: number;
+}
+
+/** How a scripted failure answers: an HTTP status, and headers (rate-limit ones, `retry-after`). */
+export interface FailureAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  message?: string;
 }
 
 /**
  * A local HTTP server that answers GitHub's REST shapes for what Drydock calls
- * (`POST /repos/{owner}/{repo}/statuses/{sha}`) and records every request.
+ * (`POST /repos/{owner}/{repo}/statuses/{sha}`) and records every request. It can play an
+ * outage: `failWith` refuses everything, `failNext` the next calls, `rateLimitFor` answers 403
+ * with spent rate-limit headers until a reset time, as github.com does.
  */
 export class FakeGitHubServer {
   readonly statuses: ReceivedStatus[] = [];
+  /** Every status call, taken or refused, oldest first. */
+  readonly calls: StatusCall[] = [];
   /** While set, every request answers with this HTTP status (GitHub outage). */
   failWith: number | null = null;
+  private readonly script: FailureAnswer[] = [];
+  private limitedUntil = 0;
   private server?: Server;
 
   get url(): string {
@@ -27,20 +51,25 @@ export class FakeGitHubServer {
     return `http://127.0.0.1:${port}`;
   }
 
+  /** The next `count` status calls are refused with `answer` (a 500 unless given). */
+  failNext(count: number, answer: FailureAnswer = { status: 500, message: 'Server Error' }): this {
+    for (let i = 0; i < count; i++) this.script.push(answer);
+    return this;
+  }
+
+  /**
+   * From now until `ms` later (rounded up to a whole second, as `x-ratelimit-reset` is in seconds)
+   * every status call gets 403 "API rate limit exceeded" with `x-ratelimit-remaining: 0`.
+   * Answers the reset time (epoch ms).
+   */
+  rateLimitFor(ms: number): number {
+    this.limitedUntil = Math.ceil((Date.now() + ms) / 1000) * 1000;
+    return this.limitedUntil;
+  }
+
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
-      void readBody(req).then((body) => {
-        const match = /^\/repos\/([^/]+)\/([^/]+)\/statuses\/([0-9a-f]{40})$/.exec(req.url ?? '');
-        if (this.failWith) {
-          res.writeHead(this.failWith, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Server Error' }));
-        } else if (req.method === 'POST' && match) {
-          const status = JSON.parse(body) as Omit<ReceivedStatus, 'repo' | 'sha' | 'authorization'>;
-          this.statuses.push({ ...status, repo: `${match[1]}/${match[2]}`, sha: match[3], authorization: req.headers.authorization });
-          res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: this.statuses.length, ...status }));
-        } else {
-          res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found' }));
-        }
-      });
+      void readBody(req).then((body) => this.answer(req, body, res));
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return this;
@@ -50,8 +79,11 @@ export class FakeGitHubServer {
     return this.statuses.filter((s) => s.sha === sha && s.context === context);
   }
 
-  /** The latest status of a context once it is `state` (statuses are posted just after a build is stored final). */
-  async waitForStatus(sha: string, state: string, context = 'drydock', timeoutMs = 5000): Promise<ReceivedStatus> {
+  /**
+   * The latest status of a context once it is `state`. Drydock sends statuses from its outbox
+   * about a second after it stores them (later while GitHub refuses), so this polls.
+   */
+  async waitForStatus(sha: string, state: string, context = 'drydock', timeoutMs = 15_000): Promise<ReceivedStatus> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const latest = this.statusesFor(sha, context).at(-1);
@@ -64,6 +96,33 @@ export class FakeGitHubServer {
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+
+  private answer(req: IncomingMessage, body: string, res: ServerResponse): void {
+    const match = /^\/repos\/([^/]+)\/([^/]+)\/statuses\/([0-9a-f]{40})$/.exec(req.url ?? '');
+    if (this.failWith) return json(res, this.failWith, { message: 'Server Error' });
+    if (req.method !== 'POST' || !match) return json(res, 404, { message: 'Not Found' });
+    const status = JSON.parse(body) as Pick<ReceivedStatus, 'state' | 'context' | 'description' | 'target_url'>;
+    const failure = this.failureNow();
+    this.calls.push({ sha: match[3], context: status.context, state: status.state, answer: failure?.status ?? 201, at: Date.now() });
+    if (failure) return json(res, failure.status, { message: failure.message ?? 'Server Error' }, failure.headers);
+    this.statuses.push({ ...status, repo: `${match[1]}/${match[2]}`, sha: match[3], authorization: req.headers.authorization, receivedAt: Date.now() });
+    json(res, 201, { id: this.statuses.length, ...status });
+  }
+
+  private failureNow(): FailureAnswer | undefined {
+    if (Date.now() < this.limitedUntil) {
+      return {
+        status: 403,
+        message: 'API rate limit exceeded for user ID 1.',
+        headers: { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(this.limitedUntil / 1000) },
+      };
+    }
+    return this.script.shift();
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

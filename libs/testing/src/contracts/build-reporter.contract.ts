@@ -12,9 +12,9 @@ export interface ReceivedReport {
 
 export interface BuildReporterSubject {
   reporter: BuildReporter;
-  /** What GitHub received so far, oldest first. */
-  received(): ReceivedReport[];
-  /** From now on GitHub refuses every report (an outage). */
+  /** What GitHub received so far, oldest first, once what was reported had its chance to be sent. */
+  received(): Promise<ReceivedReport[]>;
+  /** From now on the reporter cannot take an update (the database it stores them in is down). */
   refuse(): void;
   close(): Promise<void>;
 }
@@ -40,8 +40,8 @@ const build = (overrides: Partial<Build> = {}): Build => ({
 });
 
 /**
- * What every BuildReporter must do, run against the recording fake of the unit tier and the
- * commit-status reporter talking to a local GitHub stand-in in the integration tier.
+ * What every BuildReporter must do, run against the recording fake of the unit tier and, in the
+ * integration tier, the outbox reporter whose outbox is delivered to a local GitHub stand-in.
  */
 export function describeBuildReporterContract(name: string, open: () => Promise<BuildReporterSubject>): void {
   describe(`BuildReporter contract: ${name}`, () => {
@@ -54,20 +54,20 @@ export function describeBuildReporterContract(name: string, open: () => Promise<
     it('reports the aggregate and per-image contexts of the build\'s commit', async () => {
       await expect(subject.reporter.report(build(), { state: 'pending', description: 'Build running' })).resolves.toBeUndefined();
       await expect(subject.reporter.report(build(), { state: 'failure', description: 'test failed', image: 'api' })).resolves.toBeUndefined();
-      expect(subject.received()).toEqual([
+      expect(await subject.received()).toEqual([
         { sha: 'c'.repeat(40), context: 'drydock', state: 'pending', description: 'Build running' },
         { sha: 'c'.repeat(40), context: 'drydock/api', state: 'failure', description: 'test failed' },
       ]);
     });
 
     it('reports nothing for a build with no GitHub commit', async () => {
-      const before = subject.received().length;
+      const before = (await subject.received()).length;
       await expect(subject.reporter.report(build({ sha: null }), { state: 'pending', description: 'x' })).resolves.toBeUndefined();
       await expect(subject.reporter.report(build({ repo: 'https://git.example/x.git' }), { state: 'pending', description: 'x' })).resolves.toBeUndefined();
-      expect(subject.received()).toHaveLength(before);
+      expect(await subject.received()).toHaveLength(before);
     });
 
-    it('never throws when GitHub refuses: it resolves with the problem, naming the state', async () => {
+    it('never throws when it cannot take an update: it resolves with the problem, naming the state', async () => {
       subject.refuse();
       const problem = await subject.reporter.report(build(), { state: 'success', description: 'done' });
       expect(problem).toMatch(/^could not report "success" to GitHub: /);

@@ -5,7 +5,7 @@ describeBuildReporterContract('RecordingReporter', async () => {
   const reporter = new RecordingReporter();
   return {
     reporter,
-    received: () => reporter.reports.map(({ sha, context, state, description }) => ({ sha: sha ?? '', context, state, description })),
+    received: async () => reporter.reports.map(({ sha, context, state, description }) => ({ sha: sha ?? '', context, state, description })),
     refuse: () => {
       reporter.refuseWith = 'HTTP 503';
     },

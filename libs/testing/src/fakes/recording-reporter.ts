@@ -12,8 +12,8 @@ export interface RecordedReport {
 
 /**
  * A BuildReporter that records what GitHub would be told, for the unit tier. While
- * `refuseWith` is set it refuses, as GitHub does when it is down: `report` resolves with
- * that problem and records nothing (it never throws, per the port's contract).
+ * `refuseWith` is set it cannot take updates, as when the outbox's database is down: `report`
+ * resolves with that problem and records nothing (it never throws, per the port's contract).
  */
 export class RecordingReporter implements BuildReporter {
   readonly reports: RecordedReport[] = [];
