@@ -363,9 +363,14 @@ describe('CliDockerEngine', () => {
   });
 
   describe('removeBuildResources', () => {
-    it('removes what a dead worker left behind, and is idempotent', async () => {
+    it('removes what a dead worker left behind, every run\'s compose projects too, and is idempotent', async () => {
+      const runProject = `drydock-${buildId}-0123abcd`; // a run's own project (BuildScoped.runId)
       docker('run', '-d', '--label', `drydock.build=${buildId}`, 'busybox:latest', 'sleep', '60');
       docker('network', 'create', '--label', `com.docker.compose.project=drydock-${buildId}`, `drydock-${buildId}_default`);
+      docker('network', 'create', '--label', `com.docker.compose.project=${runProject}`, `${runProject}_default`);
+      docker('volume', 'create', '--label', `com.docker.compose.project=${runProject}`, `${runProject}_data`);
+      const otherBuild = `drydock-${buildId}1`; // another build whose id starts with this one's
+      docker('network', 'create', '--label', `com.docker.compose.project=${otherBuild}`, `${otherBuild}_default`);
       expect(containersOf(buildId)).not.toBe('');
 
       await engine.removeBuildResources(buildId);
@@ -373,6 +378,10 @@ describe('CliDockerEngine', () => {
 
       expect(containersOf(buildId)).toBe('');
       expect(composeLeftovers(buildId)).toBe('');
+      expect(docker('network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${runProject}`)).toBe('');
+      expect(docker('volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${runProject}`)).toBe('');
+      expect(docker('network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${otherBuild}`)).not.toBe('');
+      docker('network', 'rm', `${otherBuild}_default`);
     });
   });
 });

@@ -60,6 +60,12 @@ export type LogSink = (line: string) => void;
 
 export interface BuildScoped {
   buildId: number;
+  /**
+   * The run of the build making the call (a build may run more than once): what the call
+   * starts under a name of its own (a compose project) is the run's, so a lost run cleaning up
+   * never touches the next run's. Everything still carries `drydock.build=<buildId>`.
+   */
+  runId?: string;
   signal: AbortSignal;
   onLog: LogSink;
 }

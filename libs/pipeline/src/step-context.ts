@@ -4,6 +4,8 @@ import type { ComposeTrust } from './compose-allow.js';
 /** What every step gets besides the ports it uses: which build, where to log, when to stop. */
 export interface StepContext {
   buildId: number;
+  /** The run of the build (see `BuildScoped.runId`). */
+  runId?: string;
   log: BuildLogWriter;
   signal: AbortSignal;
   /** Whether the build's compose test file has trusted-repository rights (see `composeTrust`); absent: it has not. */
@@ -11,4 +13,4 @@ export interface StepContext {
 }
 
 /** The `BuildScoped` options the Docker engine takes, from a step's context. */
-export const scopedTo = ({ buildId, log, signal }: StepContext) => ({ buildId, signal, onLog: (line: string) => log.line(line) });
+export const scopedTo = ({ buildId, runId, log, signal }: StepContext) => ({ buildId, runId, signal, onLog: (line: string) => log.line(line) });
