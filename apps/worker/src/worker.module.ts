@@ -9,6 +9,7 @@ import { StoreModule } from '@drydock/store';
 import { BuildProcessor } from './build.processor.js';
 import { CancelListener } from './cancel-listener.js';
 import { engineCheckProvider } from './engine-check.js';
+import { OutboxDeliveryTimer } from './outbox-delivery-timer.js';
 import { pipelineDepsProvider } from './pipeline-deps.provider.js';
 import { RequeueUnfinished } from './requeue-unfinished.js';
 import { RetentionTimer } from './retention/retention-timer.js';
@@ -16,6 +17,6 @@ import { RetentionTimer } from './retention/retention-timer.js';
 /** The build side: queue jobs in, pipeline runs out. Expects ConfigModule from the root. */
 @Module({
   imports: [StoreModule, EventsModule, LogsModule, QueueModule, GitHubModule, DockerModule, GitModule],
-  providers: [engineCheckProvider, pipelineDepsProvider, BuildProcessor, CancelListener, RequeueUnfinished, RetentionTimer],
+  providers: [engineCheckProvider, pipelineDepsProvider, BuildProcessor, CancelListener, RequeueUnfinished, RetentionTimer, OutboxDeliveryTimer],
 })
 export class WorkerModule {}

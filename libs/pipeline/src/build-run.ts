@@ -116,6 +116,11 @@ export class BuildRun {
     await this.save({ steps: [...this.build.steps, ...planned] });
   }
 
+  /**
+   * Stores the update for GitHub (the report outbox sends it; nothing here waits on GitHub). A
+   * problem (the update was not stored, or GitHub cannot be told at all) goes to the build's log,
+   * or to the worker's once that log is closed.
+   */
   async report(update: BuildReport): Promise<void> {
     const problem = await this.deps.reporter.report(this.build, update);
     if (!problem) return;

@@ -13,8 +13,9 @@ const RESOLVE_TIMEOUT_MS = 120_000;
 
 /**
  * Creating, rebuilding and cancelling builds. A build is stored before it is queued
- * (the worker re-queues stored builds that never reached the queue), and GitHub hears
- * "pending" before a worker can report anything later.
+ * (the worker re-queues stored builds that never reached the queue), and its "pending" is
+ * stored for GitHub before it is queued, so it comes before anything a worker reports (the
+ * report outbox sends both, in order; no request waits on GitHub).
  */
 @Injectable()
 export class BuildsService {
@@ -107,6 +108,7 @@ export class BuildsService {
     }
   }
 
+  /** Stores the update for GitHub (the outbox sends it); a problem storing it is logged, never thrown. */
   private async reportQuietly(build: Build, state: 'pending' | 'error', description: string): Promise<void> {
     const problem = await this.reporter.report(build, { state, description });
     if (problem) this.logger.warn(`build ${build.id}: ${problem}`);
