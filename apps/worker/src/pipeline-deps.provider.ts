@@ -6,6 +6,7 @@ import { GIT_CLIENT, type GitClient } from '@drydock/git';
 import { BUILD_REPORTER, type BuildReporter } from '@drydock/github';
 import { BUILD_LOGS, type BuildLogs } from '@drydock/logs';
 import type { PipelineDeps } from '@drydock/pipeline';
+import { BuildQueue } from '@drydock/queue';
 import { BUILD_STORE, type BuildStore } from '@drydock/store';
 
 export const PIPELINE_DEPS = Symbol('PipelineDeps');
@@ -14,7 +15,7 @@ const logger = new Logger('Pipeline');
 
 export const pipelineDepsProvider: Provider = {
   provide: PIPELINE_DEPS,
-  inject: [GIT_CLIENT, BUILD_ENGINES, BUILD_REPORTER, BUILD_STORE, BUILD_LOGS, BUILD_EVENTS, APP_CONFIG],
+  inject: [GIT_CLIENT, BUILD_ENGINES, BUILD_REPORTER, BUILD_STORE, BUILD_LOGS, BUILD_EVENTS, BuildQueue, APP_CONFIG],
   useFactory: (
     git: GitClient,
     engines: BuildEngines,
@@ -22,6 +23,7 @@ export const pipelineDepsProvider: Provider = {
     store: BuildStore,
     logs: BuildLogs,
     events: BuildEvents,
+    queue: BuildQueue,
     config: AppConfig,
   ): PipelineDeps => ({
     git,
@@ -30,6 +32,7 @@ export const pipelineDepsProvider: Provider = {
     store,
     logs,
     events,
+    queue,
     settings: {
       dataDir: config.dataDir,
       registry: config.registry.host,

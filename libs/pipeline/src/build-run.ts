@@ -1,5 +1,4 @@
 import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
 import {
   DrydockError,
   errorCodeOf,
@@ -15,23 +14,26 @@ import {
 import type { BuildEngines, DockerEngine, EngineLease } from '@drydock/docker';
 import type { BuildReport } from '@drydock/github';
 import type { BuildLogWriter } from '@drydock/logs';
-import type { BuildPatch } from '@drydock/store';
+import type { BuildPatch, BuildWithRun } from '@drydock/store';
 import { composeTrust } from './compose-allow.js';
 import type { ImagePlan } from './image-plan.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import { RunOwnership, runWorkDir, type RunControl, type StopReason } from './run-ownership.js';
 import type { StepContext } from './step-context.js';
 
 /**
- * One claimed build in progress: its stored state, log, work dir and cancel signal.
- * Steps go through `step()`, which records their start, finish and status with the build;
- * every stored change is announced on the build-events channel.
+ * One run of a claimed build in progress: its stored state, log, work dir (its own) and cancel
+ * signal. Steps go through `step()`, which records their start, finish and status with the build;
+ * every stored change is fenced on the run (see RunOwnership) and announced on the build-events
+ * channel. A run that stops without an outcome (`stopped`: lost, or handed back) writes no step.
  */
 export class BuildRun {
   readonly log: BuildLogWriter;
   readonly workDir: string;
   readonly context: StepContext;
-  /** Aborts when the build is cancelled or runs out of time. */
+  /** Aborts when the build is cancelled, runs out of time, or the run stops without an outcome. */
   readonly signal: AbortSignal;
+  readonly ownership: RunOwnership;
   private readonly deadline = new AbortController();
   private readonly startedAt = Date.now();
   private timeoutSeconds = 0;
@@ -45,22 +47,37 @@ export class BuildRun {
     private readonly cancel: AbortSignal,
     logs: PipelineDeps['logs'],
     settings: PipelineDeps['settings'],
+    ownership: RunOwnership,
   ) {
-    this.signal = AbortSignal.any([cancel, this.deadline.signal]);
-    this.log = logs.open(build.id);
-    this.workDir = path.join(settings.dataDir, 'builds', String(build.id));
+    this.ownership = ownership;
+    this.signal = AbortSignal.any([cancel, this.deadline.signal, ownership.signal]);
+    this.log = logs.open(build.id, [], { id: ownership.runId, attempt: ownership.attempt });
+    this.workDir = runWorkDir(settings.dataDir, build.id, ownership.runId);
     const compose = composeTrust(build.cloneUrl, settings.trustedRepos ?? [], build.fork === true);
-    this.context = { buildId: build.id, log: this.log, signal: this.signal, composeTrust: compose };
+    this.context = { buildId: build.id, runId: ownership.runId, log: this.log, signal: this.signal, composeTrust: compose, confirmOwnership: () => ownership.confirm() };
   }
 
-  /** Opens the log and a fresh work dir for a build that was just claimed; its clock starts now. */
-  static async start(claimed: Build, deps: PipelineDeps, signal: AbortSignal): Promise<BuildRun> {
-    const run = new BuildRun(claimed, deps, signal, deps.logs, deps.settings);
+  /** Opens the log and a fresh work dir for a run that just claimed its build, and starts its heartbeat; its clock starts now. */
+  static async start(claimed: BuildWithRun, deps: PipelineDeps, signal: AbortSignal, control: RunControl): Promise<BuildRun> {
+    const ownership = new RunOwnership(claimed, deps.store, deps.warn, control);
+    const run = new BuildRun(claimed, deps, signal, deps.logs, deps.settings, ownership);
+    if (ownership.attempt > 1) run.log.line(`[drydock] attempt ${ownership.attempt}: run ${ownership.runId.slice(0, 8)} on ${ownership.owner}`);
+    ownership.startHeartbeat(deps.settings.heartbeatMs ?? 5000);
     run.limitTo(deps.settings.buildTimeoutSeconds);
     await rm(run.workDir, { recursive: true, force: true });
     await mkdir(run.workDir, { recursive: true });
     await run.announce();
     return run;
+  }
+
+  /** Why the run stopped without an outcome of its own, if it did (see RunOwnership). */
+  get stopped(): StopReason | undefined {
+    return this.ownership.stopped;
+  }
+
+  /** Another run owns the build now: this one writes nothing more. */
+  get lost(): boolean {
+    return this.ownership.stopped?.kind === 'lost';
   }
 
   /** The build must end this many seconds after it started (the time already run counts). */
@@ -96,7 +113,7 @@ export class BuildRun {
       this.log.line(`==> ${title} done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
       return result;
     } catch (err) {
-      await this.setStep(name, image, { status: viewOf(this.outcomeOf(err)).stepStatus, finishedAt: nowIso() });
+      if (!this.stopped) await this.setStep(name, image, { status: viewOf(this.outcomeOf(err)).stepStatus, finishedAt: nowIso() });
       throw err;
     }
   }
@@ -128,8 +145,9 @@ export class BuildRun {
     else this.log.line(`[drydock] ${problem}`);
   }
 
+  /** Stores `patch` while the run owns the build; rejects `RunStopped` (and stops the run) once it does not. */
   async save(patch: BuildPatch): Promise<void> {
-    this.build = await this.deps.store.update(this.build.id, patch);
+    this.build = await this.ownership.write(patch);
     await this.announce();
   }
 
@@ -150,18 +168,25 @@ export class BuildRun {
     await this.save({ steps });
   }
 
-  /** Removes the build's containers and work dir, gives its engine back, then stores its log; idempotent, never throws. */
-  async cleanup(): Promise<void> {
+  /**
+   * `end`: removes the build's containers and the run's work dir, gives its engine back, then
+   * stores its log. `leave` (a run that stopped without an outcome): the build's containers stay
+   * (each call removed what it started when the run stopped; the build's next owner sweeps the
+   * rest), and the log is left unended for the next run. Idempotent, never throws.
+   */
+  async cleanup(how: 'end' | 'leave'): Promise<void> {
     clearTimeout(this.timer);
+    this.ownership.stopHeartbeat();
     const lease = this.lease;
     this.lease = undefined;
     if (lease) {
-      await lease.engine.removeBuildResources(this.build.id).catch((err) => this.log.line(`[drydock] cleanup: ${messageOf(err)}`));
+      if (how === 'end') await lease.engine.removeBuildResources(this.build.id).catch((err) => this.log.line(`[drydock] cleanup: ${messageOf(err)}`));
       lease.release();
     }
     await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
     this.logClosed = true;
-    await this.log.close().catch((err) => this.deps.warn(`build ${this.build.id}: log not stored: ${messageOf(err)}`));
+    if (how === 'leave') await this.log.abandon();
+    else await this.log.close().catch((err) => this.deps.warn(`build ${this.build.id}: log not stored: ${messageOf(err)}`));
   }
 
   /** Publishes the build's stored status; the channel being down never fails a build. */

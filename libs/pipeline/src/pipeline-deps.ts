@@ -14,14 +14,20 @@ export interface PipelineDeps {
   store: BuildStore;
   logs: BuildLogs;
   events: BuildEvents;
+  /** Queues a build again with a fresh job: a run that hands its build back (the worker shuts down, or lost its job's lock). */
+  queue: { enqueue(buildId: number): Promise<void> };
   settings: PipelineSettings;
   /** Problems that can no longer go into the build's log (it is stored already): the worker's own log. */
   warn(message: string): void;
 }
 
 export interface PipelineSettings {
-  /** Checkouts live under `<dataDir>/builds/<id>`. */
+  /** Checkouts live under `<dataDir>/builds/<id>-<run>` (see `runWorkDir`). */
   dataDir: string;
+  /** Who runs builds here, stored as each run's owner: `hostname/pid` by default. */
+  workerId?: string;
+  /** How often a run tells the store it is alive (default 5000 ms); the reconciler counts a run silent for much longer as lost. */
+  heartbeatMs?: number;
   /** `host[:port][/namespace]` images are pushed to. */
   registry: string;
   /** Sent to the GitHub host only (the git adapter enforces that). */

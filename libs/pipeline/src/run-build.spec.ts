@@ -31,6 +31,8 @@ class PipelineWorld {
   readonly logs = new InMemoryBuildLogs();
   readonly events = new InMemoryBuildEvents();
   readonly warnings: string[] = [];
+  /** Builds queued again (a run that handed its build back). */
+  readonly requeued: number[] = [];
   buildTimeoutSeconds = 3600;
   store!: BuildStore;
   private closeStore!: () => Promise<void>;
@@ -52,7 +54,9 @@ class PipelineWorld {
 
   get deps(): PipelineDeps {
     const { git, engines, reporter, store, logs, events } = this;
-    return { git, engines, reporter, store, logs, events, settings: { dataDir: this.dataDir, registry: REGISTRY, buildTimeoutSeconds: this.buildTimeoutSeconds }, warn: (m) => this.warnings.push(m) };
+    const queue = { enqueue: async (buildId: number) => void this.requeued.push(buildId) };
+    const settings = { dataDir: this.dataDir, registry: REGISTRY, buildTimeoutSeconds: this.buildTimeoutSeconds, workerId: 'test-host/1', heartbeatMs: 20 };
+    return { git, engines, reporter, store, logs, events, queue, settings, warn: (m) => this.warnings.push(m) };
   }
 
   /** A commit of `files` on main (or the overrides' ref), stored as a queued push build. */
@@ -64,6 +68,11 @@ class PipelineWorld {
 
   run(build: Build, signal = new AbortController().signal): Promise<Build | undefined> {
     return runBuild(build.id, this.deps, signal);
+  }
+
+  /** The run that owns the build now (see BuildStore `claim`). */
+  async runOf(buildId: number) {
+    return (await this.store.listUnfinished()).find((b) => b.id === buildId)?.run;
   }
 
   stepsOf(build: Build | undefined): string[] {
@@ -393,6 +402,127 @@ describe('runBuild', () => {
       const build = await world.run((await world.store.createBuilds([request])).builds[0]);
       expect(build?.images).toEqual([{ name: `${REGISTRY}/acme/otherorg/api`, tags: [`sha-${sha.slice(0, 7)}`, 'branch-1.2.3'], digest: expect.any(String) }]);
     });
+  });
+});
+
+describe('runBuild: run ownership', () => {
+  let world: PipelineWorld;
+  beforeEach(async () => {
+    world = new PipelineWorld();
+    await world.open();
+  });
+  afterEach(() => world.close());
+
+  const slowTest = { Dockerfile: DOCKERFILE, '.drydock.yml': 'images:\n  - test: ["sleep 60"]\n' };
+
+  it('stops at once when another run takes the build over, and writes, pushes, sweeps and reports nothing more', async () => {
+    world.docker.script('Dockerfile', { testDelayMs: 60_000 });
+    const queued = await world.queued(slowTest);
+    const running = world.run(queued);
+    await until(() => world.docker.calls.some((c) => c.op === 'test'));
+    const lost = await world.runOf(queued.id);
+    expect(lost).toMatchObject({ attempt: 1, owner: 'test-host/1' });
+    const before = await world.store.get(queued.id);
+    await world.store.takeOver(queued.id, lost!.runId, { runId: 'the-new-owner', owner: 'other-host/2' });
+
+    const seen = await running;
+    expect(seen).toMatchObject({ status: 'running' });
+    expect(await world.store.get(queued.id)).toEqual(before); // not a step closed, no final status
+    expect(world.docker.registry.size).toBe(0);
+    expect(world.docker.trace().filter((op) => /^(push|remove)/.test(op))).toEqual([]);
+    expect(world.reporter.statesOf()).toEqual(['pending']);
+    expect(world.logs.isClosed(queued.id)).toBe(false);
+    expect(await world.logs.archive.read(queued.id)).toBeUndefined();
+    expect(world.engines.held()).toEqual({});
+    expect(world.requeued).toEqual([]);
+    expect(world.events.published.some((e) => e.type === 'build.finished')).toBe(false);
+  });
+
+  it('pushes nothing when the build was taken over just before the push', async () => {
+    const store = world.store;
+    let takenOver = false;
+    world.store = Object.assign(Object.create(store) as BuildStore, {
+      updateRun: async (...args: Parameters<BuildStore['updateRun']>) => {
+        if (!takenOver && world.docker.calls.some((c) => c.op === 'tag')) {
+          takenOver = true;
+          await store.takeOver(args[0], args[1], { runId: 'the-new-owner', owner: 'other-host/2' });
+        }
+        return store.updateRun(...args);
+      },
+    });
+    const queued = await world.queued({ Dockerfile: DOCKERFILE });
+    const seen = await world.run(queued);
+
+    expect(takenOver).toBe(true);
+    expect(seen?.status).toBe('running');
+    expect(world.docker.calls.filter((c) => c.op === 'push')).toEqual([]);
+    expect(world.docker.registry.size).toBe(0);
+    expect(world.reporter.statesOf()).toEqual(['pending']);
+  });
+
+  it('hands the build back when the worker shuts down: queued again with a fresh job, and the next run continues its log', async () => {
+    world.docker.script('Dockerfile', { testDelayMs: 60_000 });
+    const queued = await world.queued(slowTest);
+    const handBack = new AbortController();
+    const running = runBuild(queued.id, world.deps, new AbortController().signal, { handBack: handBack.signal });
+    await until(() => world.docker.calls.some((c) => c.op === 'test'));
+    handBack.abort();
+    const handedBack = await running;
+
+    expect(handedBack).toMatchObject({ status: 'queued', steps: [], startedAt: null });
+    expect(await world.runOf(queued.id)).toEqual({ runId: null, owner: null, attempt: 1, heartbeatAt: null });
+    expect(world.requeued).toEqual([queued.id]);
+    expect(world.docker.registry.size).toBe(0);
+    expect(world.reporter.statesOf()).toEqual(['pending']);
+    expect(world.logs.text(queued.id)).toContain('[drydock] handed back: worker shutting down');
+    expect(world.logs.isClosed(queued.id)).toBe(false);
+    expect(world.engines.held()).toEqual({});
+
+    world.docker.script('Dockerfile', {});
+    const second = await world.run(queued);
+    expect(second).toMatchObject({ status: 'success' });
+    const log = (await world.logs.archive.read(queued.id)) ?? '';
+    expect(log.indexOf('[drydock] handed back: worker shutting down')).toBeLessThan(log.indexOf('[drydock] attempt 2: run '));
+    expect(log).toMatch(/\[drydock\] Pushed .*\n$/);
+    expect(world.reporter.statesOf()).toEqual(['pending', 'pending', 'success']);
+  });
+
+  it('stops and hands the build back when the queue loses its lock on the job', async () => {
+    world.docker.script('Dockerfile', { buildDelayMs: 60_000 });
+    const queued = await world.queued({ Dockerfile: DOCKERFILE });
+    const lockLost = new AbortController();
+    const running = runBuild(queued.id, world.deps, new AbortController().signal, { lockLost: lockLost.signal });
+    await until(() => world.docker.calls.some((c) => c.op === 'build'));
+    lockLost.abort();
+    expect(await running).toMatchObject({ status: 'queued' });
+    expect(world.logs.text(queued.id)).toContain("[drydock] handed back: the queue lost this worker's lock on the job");
+    expect(world.requeued).toEqual([queued.id]);
+  });
+
+  it('claims only a queued build: a build another run is running is left alone', async () => {
+    const queued = await world.queued({ Dockerfile: DOCKERFILE });
+    await world.store.claim(queued.id, { runId: 'elsewhere', owner: 'other-host/2' }, {});
+    expect(await world.run(queued)).toMatchObject({ status: 'running' });
+    expect(world.docker.calls).toEqual([]);
+    expect((await world.runOf(queued.id))?.runId).toBe('elsewhere');
+  });
+
+  it('still cleans up and ends the build when storing its closed steps fails', async () => {
+    const store = world.store;
+    world.store = Object.assign(Object.create(store) as BuildStore, {
+      updateRun: async (...args: Parameters<BuildStore['updateRun']>) => {
+        if (args[2].steps?.some((s) => s.status === 'skipped')) throw new Error('database is locked');
+        return store.updateRun(...args);
+      },
+    });
+    const queued = await world.queued({ Dockerfile: DOCKERFILE, '.drydock.yml': 'images:\n  - test: ["exit 3"]\n' });
+    const build = await world.run(queued);
+
+    expect(build).toMatchObject({ status: 'failure' });
+    expect(world.docker.hasLeftovers(queued.id)).toBe(false);
+    expect(world.engines.held()).toEqual({});
+    expect(world.logs.isClosed(queued.id)).toBe(true);
+    expect(world.warnings).toEqual([expect.stringContaining('steps not closed: database is locked')]);
   });
 });
 

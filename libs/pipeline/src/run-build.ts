@@ -1,9 +1,12 @@
-import { commitStateOf, nowIso, tagOf, viewOf, type Build, type BuildImage, type Outcome } from '@drydock/core';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { commitStateOf, messageOf, nowIso, tagOf, viewOf, type Build, type BuildImage, type Outcome } from '@drydock/core';
 import { BuildRun, initialSteps } from './build-run.js';
 import { planImages, type ImagePlan } from './image-plan.js';
 import { imageReports } from './image-statuses.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { releasedVersions } from './released-versions.js';
+import type { RunControl } from './run-ownership.js';
 import { buildStep } from './steps/build.step.js';
 import { cloneStep } from './steps/clone.step.js';
 import { configStep } from './steps/config.step.js';
@@ -18,20 +21,15 @@ const FORK_NOT_PUSHED = 'the code comes from a fork';
  * one for a fork's code) -> clone -> .drydock.yml -> plan the images -> per image: build -> test ->
  * (all passed, and not a fork) push -> report the outcome.
  * A step that throws stops the build; nothing is pushed unless every image built and passed.
+ * Each call is a run of its own (see BuildStore `claim`): only a `queued` build is taken, and a
+ * run that loses the build, or is told to hand it back (`control`), stops without an outcome.
  * Resolves with the build as stored at the end (as found, if it was not this run's to take).
  */
-export async function runBuild(buildId: number, deps: PipelineDeps, signal: AbortSignal): Promise<Build | undefined> {
-  // 'running' too: a job whose worker died is handed to another worker by the queue.
-  const claimed = await deps.store.transition(buildId, ['queued', 'running'], {
-    status: 'running',
-    startedAt: nowIso(),
-    finishedAt: null,
-    steps: initialSteps(),
-    images: [],
-    error: null,
-  });
-  if (!claimed) return deps.store.get(buildId); // cancelled or finished before it started
-  const run = await BuildRun.start(claimed, deps, signal);
+export async function runBuild(buildId: number, deps: PipelineDeps, signal: AbortSignal, control: RunControl = {}): Promise<Build | undefined> {
+  const owner = { runId: randomUUID(), owner: deps.settings.workerId ?? `${hostname()}/${process.pid}` };
+  const claimed = await deps.store.claim(buildId, owner, { startedAt: nowIso(), finishedAt: null, steps: initialSteps(), images: [], error: null });
+  if (!claimed) return deps.store.get(buildId); // another run has it, or it was cancelled or finished before it started
+  const run = await BuildRun.start(claimed, deps, signal, control);
   let plans: ImagePlan[] = [];
   let outcome: Outcome;
   try {
@@ -65,6 +63,7 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
     const summary = build.fork ? `Built and tested, not pushed: ${FORK_NOT_PUSHED}` : `Pushed ${plans.map((p) => `${p.repository}:${p.tags[0]}`).join(', ')}`;
     outcome = { code: null, message: summary };
   } catch (err) {
+    if (run.stopped) return stopWithoutOutcome(run, deps);
     outcome = run.outcomeOf(err);
   }
   return finish(run, deps, outcome, plans);
@@ -74,22 +73,51 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
  * Closes the steps, cleans up and stores the log, then records the final status and tells
  * GitHub: whoever sees a build finished finds its whole log and none of its containers.
  */
-async function finish(run: BuildRun, deps: PipelineDeps, outcome: Outcome, plans: ImagePlan[]): Promise<Build> {
+async function finish(run: BuildRun, deps: PipelineDeps, outcome: Outcome, plans: ImagePlan[]): Promise<Build | undefined> {
   const view = viewOf(outcome);
   run.log.line(view.logLine);
-  await run.closeOpenSteps(view);
-  await run.cleanup();
-  const ended = await deps.store.transition(run.build.id, ['running'], {
-    status: view.status,
-    finishedAt: nowIso(),
-    error: outcome.code ? view.description : null,
-  });
+  try {
+    await run.closeOpenSteps(view);
+  } catch (err) {
+    if (!run.lost) deps.warn(`build ${run.build.id}: steps not closed: ${messageOf(err)}`); // the final status is still worth storing
+  } finally {
+    await run.cleanup(run.lost ? 'leave' : 'end');
+  }
+  if (run.lost) return deps.store.get(run.build.id); // the new owner owns the outcome
+  const ended = await deps.store.transition(
+    run.build.id,
+    ['running'],
+    { status: view.status, finishedAt: nowIso(), error: outcome.code ? view.description : null },
+    run.ownership.runId,
+  );
+  const now = ended ?? (await deps.store.get(run.build.id));
+  if (!ended && now?.status === 'running') return now; // another run owns it now: its outcome, its report
   // Not 'running' any more: the build was cancelled from the API meanwhile; report what is stored.
-  run.build = ended ?? (await deps.store.get(run.build.id)) ?? run.build;
+  run.build = now ?? run.build;
   await run.announce('build.finished');
   const { status } = run.build;
   const stored = status === view.status ? view : viewOf({ code: status === 'cancelled' ? 'cancelled' : 'conflict', message: run.build.error ?? status });
   await run.report({ state: commitStateOf(status), description: stored.description });
   for (const report of imageReports(run.build, plans)) await run.report(report);
   return run.build;
+}
+
+/**
+ * A run that stopped without an outcome: it writes nothing about the build's result. One that
+ * still owns the build (the worker shuts down, or the queue lost its lock) puts it back in the
+ * queue with a fresh job; one that lost it leaves it to its new owner.
+ */
+async function stopWithoutOutcome(run: BuildRun, deps: PipelineDeps): Promise<Build | undefined> {
+  const reason = run.stopped!;
+  run.log.line(reason.kind === 'handback' ? `[drydock] handed back: ${reason.message}` : `[drydock] run stopped: ${reason.message}`);
+  await run.cleanup('leave');
+  const { id } = run.build;
+  const queued = await deps.store
+    .transition(id, ['running'], { status: 'queued', startedAt: null, steps: [], images: [] }, run.ownership.runId)
+    .catch((err) => deps.warn(`build ${id}: not handed back (the reconciler will): ${messageOf(err)}`));
+  if (!queued) return deps.store.get(id);
+  run.build = queued;
+  await run.announce();
+  await deps.queue.enqueue(id).catch((err) => deps.warn(`build ${id}: handed back but not queued (the reconciler will): ${messageOf(err)}`));
+  return queued;
 }

@@ -8,6 +8,8 @@ export interface StepContext {
   runId?: string;
   log: BuildLogWriter;
   signal: AbortSignal;
+  /** Rejects unless the run still owns its build (asked of the store): called right before anything leaves the engine (a push). */
+  confirmOwnership?: () => Promise<void>;
   /** Whether the build's compose test file has trusted-repository rights (see `composeTrust`); absent: it has not. */
   composeTrust?: ComposeTrust;
 }

@@ -9,6 +9,7 @@ export async function pushStep(ctx: StepContext, docker: DockerEngine, plan: Ima
   for (const tag of plan.tags) {
     const reference = `${plan.repository}:${tag}`;
     await docker.tagImage(plan.localRef, reference);
+    await ctx.confirmOwnership?.(); // two runs of one build never both push
     ctx.log.line(`Pushing ${reference}`);
     ({ digest } = await docker.pushImage(reference, scopedTo(ctx)));
   }
