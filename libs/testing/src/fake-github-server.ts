@@ -33,8 +33,9 @@ export interface FailureAnswer {
 /**
  * A local HTTP server that answers GitHub's REST shapes for what Drydock calls
  * (`POST /repos/{owner}/{repo}/statuses/{sha}`) and records every request. It can play an
- * outage: `failWith` refuses everything, `failNext` the next calls, `rateLimitFor` answers 403
- * with spent rate-limit headers until a reset time, as github.com does.
+ * outage: `failWith` refuses everything, `failNext` the next calls, `rateLimitFor` (now) and
+ * `rateLimitNext` (after the queued failures) answer 403 with spent rate-limit headers until a
+ * reset time, as github.com does.
  */
 export class FakeGitHubServer {
   readonly statuses: ReceivedStatus[] = [];
@@ -42,7 +43,7 @@ export class FakeGitHubServer {
   readonly calls: StatusCall[] = [];
   /** While set, every request answers with this HTTP status (GitHub outage). */
   failWith: number | null = null;
-  private readonly script: FailureAnswer[] = [];
+  private readonly script: Array<FailureAnswer | { rateLimitMs: number }> = [];
   private limitedUntil = 0;
   private server?: Server;
 
@@ -54,6 +55,12 @@ export class FakeGitHubServer {
   /** The next `count` status calls are refused with `answer` (a 500 unless given). */
   failNext(count: number, answer: FailureAnswer = { status: 500, message: 'Server Error' }): this {
     for (let i = 0; i < count; i++) this.script.push(answer);
+    return this;
+  }
+
+  /** Once the calls `failNext` queued before it are answered, the next call starts a `rateLimitFor(ms)`. */
+  rateLimitNext(ms: number): this {
+    this.script.push({ rateLimitMs: ms });
     return this;
   }
 
@@ -110,6 +117,11 @@ export class FakeGitHubServer {
   }
 
   private failureNow(): FailureAnswer | undefined {
+    const next = this.script[0];
+    if (next && 'rateLimitMs' in next) {
+      this.script.shift();
+      this.rateLimitFor(next.rateLimitMs);
+    }
     if (Date.now() < this.limitedUntil) {
       return {
         status: 403,
@@ -117,7 +129,7 @@ export class FakeGitHubServer {
         headers: { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(this.limitedUntil / 1000) },
       };
     }
-    return this.script.shift();
+    return this.script.shift() as FailureAnswer | undefined;
   }
 }
 
