@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import { ConfigModule, describeApiTokenOrigin, loadConfig, withApiToken } from '@drydock/config';
+import { httpDrain, shutDownGracefully, workerDrain } from '../../worker/src/graceful-shutdown.js';
 import { WorkerModule } from '../../worker/src/worker.module.js';
 import { ApiModule } from './api.module.js';
 import { apiDocsTokenMiddleware } from './http/api-token.guard.js';
@@ -25,7 +26,9 @@ async function bootstrap(): Promise<void> {
   SwaggerModule.setup('api/docs', app, () =>
     SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('Drydock').setDescription('Build history and control').addBearerAuth().build()),
   );
-  app.enableShutdownHooks();
+  const say = (line: string) => new Logger('Drydock').log(line);
+  const drains = [httpDrain(app), ...(withWorker ? [workerDrain(app, say)] : [])];
+  shutDownGracefully(app, { graceMs: config.shutdownGraceSeconds * 1000, drains, log: say });
   await app.listen(config.port);
   new Logger('Drydock').log(describeApiTokenOrigin(origin));
   new Logger('Drydock').log(`API listening on :${config.port}${withWorker ? ' with a worker' : ''}`);

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { BUILD_EVENTS, type BuildEventMessage, type BuildEvents } from '@drydock/events';
-import { jobIdFor } from '@drydock/queue';
 import { BuildProcessor } from './build.processor.js';
 
 /** Hears `build.cancel_requested` and aborts the job if this worker runs it. */
@@ -24,6 +23,6 @@ export class CancelListener implements OnApplicationBootstrap, OnModuleDestroy {
 
   private onEvent(event: BuildEventMessage): void {
     if (event.type !== 'build.cancel_requested') return;
-    if (this.processor.worker.cancelJob(jobIdFor(event.buildId), 'cancelled')) this.logger.log(`build ${event.buildId}: cancelling`);
+    if (this.processor.cancelBuild(event.buildId)) this.logger.log(`build ${event.buildId}: cancelling`);
   }
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigModule, describeApiTokenOrigin, loadConfig, withApiToken } from '@drydock/config';
+import { shutDownGracefully, workerDrain } from './graceful-shutdown.js';
 import { WorkerModule } from './worker.module.js';
 
 /** A worker process: no HTTP, just queue jobs -> builds (`npm run start:worker`). */
@@ -13,7 +14,8 @@ async function bootstrap(): Promise<void> {
   class RootModule {}
 
   const app = await NestFactory.createApplicationContext(RootModule, { bufferLogs: true });
-  app.enableShutdownHooks();
+  const say = (line: string) => new Logger('Drydock').log(line);
+  shutDownGracefully(app, { graceMs: config.shutdownGraceSeconds * 1000, drains: [workerDrain(app, say)], log: say });
   app.flushLogs(); // what start-up logged (the engine check's warning among it)
   new Logger('Drydock').log(describeApiTokenOrigin(origin));
   new Logger('Drydock').log(`worker running ${config.concurrency} build(s) at once`);

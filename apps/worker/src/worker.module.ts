@@ -11,12 +11,12 @@ import { CancelListener } from './cancel-listener.js';
 import { engineCheckProvider } from './engine-check.js';
 import { OutboxDeliveryTimer } from './outbox-delivery-timer.js';
 import { pipelineDepsProvider } from './pipeline-deps.provider.js';
-import { RequeueUnfinished } from './requeue-unfinished.js';
+import { ReconcilerTimer } from './reconciler-timer.js';
 import { RetentionTimer } from './retention/retention-timer.js';
 
 /** The build side: queue jobs in, pipeline runs out. Expects ConfigModule from the root. */
 @Module({
   imports: [StoreModule, EventsModule, LogsModule, QueueModule, GitHubModule, DockerModule, GitModule],
-  providers: [engineCheckProvider, pipelineDepsProvider, BuildProcessor, CancelListener, RequeueUnfinished, RetentionTimer, OutboxDeliveryTimer],
+  providers: [engineCheckProvider, pipelineDepsProvider, BuildProcessor, CancelListener, ReconcilerTimer, RetentionTimer, OutboxDeliveryTimer],
 })
 export class WorkerModule {}

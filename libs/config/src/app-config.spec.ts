@@ -57,3 +57,14 @@ describe('trusted repositories', () => {
     expect(() => loadConfig({ DRYDOCK_TRUSTED_REPOS: bad })).toThrow(/DRYDOCK_TRUSTED_REPOS/);
   });
 });
+
+describe('shutdown grace', () => {
+  it('gives running builds DRYDOCK_SHUTDOWN_GRACE seconds after SIGTERM, 600 by default', () => {
+    expect(loadConfig({}).shutdownGraceSeconds).toBe(600);
+    expect(loadConfig({ DRYDOCK_SHUTDOWN_GRACE: '30' }).shutdownGraceSeconds).toBe(30);
+  });
+
+  it.each(['0', '-5', 'soon', '1.5'])('refuses %j at start-up, naming the variable', (bad) => {
+    expect(() => loadConfig({ DRYDOCK_SHUTDOWN_GRACE: bad })).toThrow(/DRYDOCK_SHUTDOWN_GRACE/);
+  });
+});

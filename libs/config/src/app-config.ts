@@ -58,6 +58,7 @@ const envSchema = z.object({
   DRYDOCK_BUILD_TIMEOUT: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(3600),
   DRYDOCK_MAX_CHECKOUT_MB: z.coerce.number().int().min(1).default(2048),
   DRYDOCK_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  DRYDOCK_SHUTDOWN_GRACE: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(600),
   DRYDOCK_TEST_MEMORY: z
     .string()
     .default('2g')
@@ -118,6 +119,11 @@ export interface AppConfig {
   maxCheckoutMb: number;
   /** Mirrors of repositories not built, and logs and deliveries older than this many days are pruned (`DRYDOCK_RETENTION_DAYS`). */
   retentionDays: number;
+  /**
+   * Seconds a worker lets running builds finish after SIGTERM (`DRYDOCK_SHUTDOWN_GRACE`); then it hands back what is
+   * left, and exits by the end of it whatever it is waiting for (Redis or the database gone).
+   */
+  shutdownGraceSeconds: number;
   /** Limits of every test container, `test:` commands and compose services alike (`DRYDOCK_TEST_MEMORY` / `_CPUS` / `_PIDS`). */
   testLimits: TestLimits;
   github: { apiUrl: string; webhookSecret?: string; token?: string; appId?: string; appPrivateKey?: string };
@@ -177,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     buildTimeoutSeconds: e.DRYDOCK_BUILD_TIMEOUT,
     maxCheckoutMb: e.DRYDOCK_MAX_CHECKOUT_MB,
     retentionDays: e.DRYDOCK_RETENTION_DAYS,
+    shutdownGraceSeconds: e.DRYDOCK_SHUTDOWN_GRACE,
     testLimits: { memoryBytes: e.DRYDOCK_TEST_MEMORY, cpus: e.DRYDOCK_TEST_CPUS, pids: e.DRYDOCK_TEST_PIDS },
     github,
     secrets: secretList([

@@ -1,10 +1,17 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Queue } from 'bullmq';
+import type { JobType, Queue } from 'bullmq';
 import { BUILD_EVENTS, type BuildEvents } from '@drydock/events';
-import { BUILD_QUEUE, JobName, buildJobOptions, jobIdFor, type JobOf } from './build-jobs.js';
+import { BUILD_QUEUE, JobName, buildJobOptions, type JobOf } from './build-jobs.js';
 
-/** The producer side: queue a stored build, take back a waiting one, ask workers to stop a running one. */
+/** Jobs that will still run or are running. */
+const WAITING_STATES: JobType[] = ['waiting', 'delayed', 'prioritized', 'waiting-children'];
+const LIVE_STATES: JobType[] = ['active', ...WAITING_STATES];
+
+/**
+ * The producer side: queue a stored build (a fresh job each time), take back a waiting one,
+ * ask workers to stop a running one, and tell which builds have a job that will still run.
+ */
 @Injectable()
 export class BuildQueue {
   constructor(
@@ -16,12 +23,17 @@ export class BuildQueue {
     await this.queue.add(JobName.RunBuild, { buildId }, buildJobOptions(buildId));
   }
 
-  /** Removes the build's job if no worker holds it yet. */
+  /** Removes the build's jobs that no worker holds yet. */
   async withdraw(buildId: number): Promise<void> {
-    const job = await this.queue.getJob(jobIdFor(buildId));
-    if (!job || (await job.isActive())) return;
-    // A worker may take it meanwhile; then the cancel request reaches that worker.
-    await job.remove().catch(() => undefined);
+    const jobs = await this.queue.getJobs(WAITING_STATES);
+    // A worker may take one meanwhile; then the cancel request reaches that worker.
+    for (const job of jobs.filter((j) => j?.data?.buildId === buildId)) await job.remove().catch(() => undefined);
+  }
+
+  /** The builds that have a job waiting or running (the reconciler queues a queued build that has none). */
+  async liveBuildIds(): Promise<Set<number>> {
+    const jobs = await this.queue.getJobs(LIVE_STATES);
+    return new Set(jobs.flatMap((job) => (typeof job?.data?.buildId === 'number' ? [job.data.buildId] : [])));
   }
 
   /** Publishes `build.cancel_requested`: whichever worker runs the build stops it (see CancelListener). */
