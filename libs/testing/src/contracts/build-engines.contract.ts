@@ -4,7 +4,7 @@ import type { BuildEngines } from '@drydock/docker';
 /**
  * What every BuildEngines must do, run against FakeBuildEngines (unit tier) and the pool that
  * starts real engines (integration tier, two engines at most). `open(1)` gives a pool that may
- * run one engine at once.
+ * run one engine at once. Pools that refuse ephemeral requests (`SingleBuildEngines`) are not subjects.
  */
 export function describeBuildEnginesContract(name: string, open: (maxEngines: number) => Promise<BuildEngines>, timeoutMs = 5_000): void {
   describe(`BuildEngines contract: ${name}`, () => {
@@ -51,5 +51,41 @@ export function describeBuildEnginesContract(name: string, open: (maxEngines: nu
       await expect(again.engine.engineInfo()).resolves.toEqual(expect.objectContaining({ engineVersion: expect.any(String) }));
       again.release();
     }, timeoutMs * 2);
+
+    it('gives each ephemeral request a new engine of its own, even for one repository, counted against the maximum', async () => {
+      const first = await engines.acquire({ repo: 'contract/a', ephemeral: true });
+      await expect(first.engine.engineInfo()).resolves.toEqual(expect.objectContaining({ engineVersion: expect.any(String) }));
+
+      let waited = true;
+      const second = engines.acquire({ repo: 'contract/a', ephemeral: true }).then((lease) => ((waited = false), lease));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(waited).toBe(true); // the one slot is the first throwaway engine's
+      first.release();
+      first.release(); // idempotent
+      const lease = await second;
+      expect(lease.engine).not.toBe(first.engine);
+      await expect(lease.engine.engineInfo()).resolves.toEqual(expect.objectContaining({ engineVersion: expect.any(String) }));
+      lease.release();
+    }, timeoutMs * 3);
+
+    it('never hands a throwaway engine to its repository\'s own builds, nor the repository\'s engine to an ephemeral request', async () => {
+      const own = await engines.acquire({ repo: 'contract/a' });
+      let waited = true;
+      const throwaway = engines.acquire({ repo: 'contract/a', ephemeral: true }).then((lease) => ((waited = false), lease));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(waited).toBe(true); // not given the running engine of contract/a: it waits for the slot
+      own.release();
+      const lease = await throwaway;
+      expect(lease.engine).not.toBe(own.engine);
+
+      waited = true;
+      const again = engines.acquire({ repo: 'contract/a' }).then((held) => ((waited = false), held));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(waited).toBe(true);
+      lease.release();
+      const next = await again;
+      expect(next.engine).not.toBe(lease.engine);
+      next.release();
+    }, timeoutMs * 3);
   });
 }
