@@ -3,11 +3,12 @@
 # BuildKit), a registry (distribution 2.8) and, for tests, PostgreSQL.
 #
 #   services.sh install [--with-postgres]   apt-get what is missing (as root)
-#   services.sh start   [OPTIONS] [--record FILE] [--lease PID] [SERVICE...]
-#   services.sh stop    [OPTIONS] [SERVICE...]
+#   services.sh start   [OPTIONS] [--record FILE] [--lease PID] [--owner-pid PID [--slot-file FILE]] [--throwaway] [SERVICE...]
+#   services.sh stop    [OPTIONS] [--throwaway] [SERVICE...]
 #   services.sh release [OPTIONS] PID
 #   services.sh status  [OPTIONS]
 #   services.sh env     [OPTIONS]   prints REDIS_URL, DRYDOCK_REGISTRY_USERNAME and _PASSWORD
+#   services.sh watch   --data-dir DIR --owner-pid PID [--slot-file FILE] [--throwaway]   (what start --owner-pid runs)
 #
 # The engine is Debian 13's docker.io 26.1 (BuildKit 0.13) with docker-cli, docker-buildx
 # 0.13 and docker-compose 2.26 (compose v2, `docker compose`), also on Debian 12: install
@@ -36,6 +37,13 @@
 # Leases let parallel users (test runs) share the services: `start --lease PID` records
 # that process PID uses them; `release PID` drops that lease and, when no lease of a
 # live process remains, stops everything `start` started and empties DIR/tmp.
+# An engine may belong to a process: `start --owner-pid PID docker` also starts a watchdog
+# (`services.sh watch`, detached, DIR/watchdog.pid) that stops the engine once PID is gone, so
+# the engines of a worker killed with SIGKILL do not outlive it; `stop` ends the watchdog too.
+# `--slot-file FILE`: the worker's subnet slot of the engine, which the watchdog then deletes
+# while it still names DIR (libs/docker/src/subnet-slots.ts).
+# A throwaway engine keeps nothing: `stop --throwaway` deletes DIR (data root and all) after
+# stopping the engine, and with `start --owner-pid PID --throwaway` the watchdog does the same.
 # Logs: DIR/<service>.log. Everything listens on 127.0.0.1 only.
 # Credentials, generated once into DIR (mode 0600): Redis wants the password in
 # DIR/redis-password (`requirepass`, from DIR/redis.conf), the registry the user `drydock`
@@ -99,6 +107,9 @@ BUILD_ALLOW_NETS=${DRYDOCK_BUILD_ALLOW_NETS:-}
 REGISTRY_USER=drydock
 RECORD_FILE=
 LEASE=
+OWNER_PID=
+SLOT_FILE=
+THROWAWAY=
 WITH_POSTGRES=
 ALL_SERVICES=(redis docker registry postgres)
 
@@ -122,6 +133,9 @@ parse_args() {
       --build-allow-nets) BUILD_ALLOW_NETS=$2; shift ;;
       --record) RECORD_FILE=$2; shift ;;
       --lease) LEASE=$2; shift ;;
+      --owner-pid) OWNER_PID=$2; shift ;;
+      --slot-file) SLOT_FILE=$2; shift ;;
+      --throwaway) THROWAWAY=1 ;;
       --with-postgres) WITH_POSTGRES=1 ;;
       -h | --help) usage ;;
       redis | docker | registry | postgres) NAMED+=("$1") ;;
@@ -131,6 +145,7 @@ parse_args() {
     shift
   done
   DOCKER_SOCKET=${DOCKER_SOCKET#unix://}
+  [[ -z $OWNER_PID || $OWNER_PID =~ ^[0-9]+$ ]] || die "--owner-pid must be a process id"
   [[ $DOCKER_SUBNET =~ ^([0-9]+\.[0-9]+)\.0\.0/16$ ]] || die "--docker-subnet must look like A.B.0.0/16"
   SUBNET_PREFIX=${BASH_REMATCH[1]}
   ((${#BRIDGE} <= 15)) || die "--bridge: interface names have at most 15 characters"
@@ -279,12 +294,74 @@ start_docker() {
     die "dockerd did not start (log: $DATA_DIR/docker.log)"
   fi
   log "engine network: namespace $ns, builds may reach the outside${allow:+ and $(echo $allow)}; DNS: $(echo $nameservers)"
+  if [[ -n $OWNER_PID ]]; then start_engine_watchdog; fi
   record_started docker
 }
 
 stop_docker() {
+  stop_pid engine-watchdog "$DATA_DIR/watchdog.pid" TERM 5
   stop_pid docker "$DATA_DIR/docker.pid" TERM 90
   undo_docker_network
+}
+
+# `services.sh watch` in a session of its own, holding none of this script's fds (a caller
+# waiting for start's output to end would wait for the watchdog otherwise, fd 9 is the lock).
+start_engine_watchdog() {
+  local args=(watch --data-dir "$DATA_DIR" --owner-pid "$OWNER_PID")
+  if [[ -n $SLOT_FILE ]]; then args+=(--slot-file "$SLOT_FILE"); fi
+  if [[ -n $THROWAWAY ]]; then args+=(--throwaway); fi
+  (cd / && close_fds_above_2 && exec setsid bash "$REPO_ROOT/scripts/services.sh" "${args[@]}" </dev/null >>"$DATA_DIR/watchdog.log" 2>&1) &
+  echo $! >"$DATA_DIR/watchdog.pid"
+  log "engine watchdog $! stops the engine when process $OWNER_PID is gone"
+}
+
+# In a subshell: closes every fd but stdin, stdout and stderr (the lock, pipes of the caller's).
+close_fds_above_2() {
+  local fds fd
+  fds=("/proc/$BASHPID/fd/"*)
+  for fd in "${fds[@]##*/}"; do
+    if ((fd > 2)) && [[ -e /proc/$BASHPID/fd/$fd ]]; then exec {fd}>&-; fi
+  done
+}
+
+# process_start PID: when the process started (clock ticks since boot); fails for no process
+# or a zombie. With the pid, it tells a process from a later one given the same pid.
+process_start() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  read -ra stat <<<"${stat##*) }" # after "pid (comm) ": state is field 3, starttime field 22
+  [[ ${stat[0]} != Z ]] && echo "${stat[19]}"
+}
+
+# Polls every 2 s while the owner and the engine live; once the owner is gone, stops the
+# engine (and deletes DIR with --throwaway). Ends quietly when the engine was stopped.
+cmd_watch() {
+  [[ -n $OWNER_PID ]] || die "watch: whose engine (--owner-pid PID)?"
+  local since
+  since=$(process_start "$OWNER_PID") || since=gone
+  while [[ $since != gone && -f $DATA_DIR/docker.pid && $(process_start "$OWNER_PID" || echo gone) == "$since" ]]; do
+    sleep 2
+  done
+  [[ -f $DATA_DIR/docker.pid ]] || return 0
+  log "process $OWNER_PID is gone: stopping its engine"
+  rm -f "$DATA_DIR/watchdog.pid" # this process: the stop below must not wait for it
+  NAMED=(docker)
+  cmd_stop
+  if [[ -n $SLOT_FILE && $(head -n1 "$SLOT_FILE" 2>/dev/null) == "$DATA_DIR" ]]; then rm -f "$SLOT_FILE"; fi
+}
+
+# The whole data dir of a throwaway engine, once stopped. What a dockerd that died left
+# mounted below it (layers, network namespaces) is unmounted first, and rm never crosses
+# into another file system, so nothing outside DIR is deleted.
+delete_data_dir() {
+  local dir mount
+  dir=$(realpath -m -- "$DATA_DIR")
+  [[ $dir == /?*/?* ]] || die "--throwaway: will not delete $dir"
+  awk -v dir="$dir/" 'index($5, dir) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r mount; do
+    umount -l "$mount" 2>/dev/null || true
+  done
+  rm -rf --one-file-system -- "$dir" || die "could not delete $dir"
+  log "deleted $dir"
 }
 
 undo_docker_network() {
@@ -377,6 +454,7 @@ cmd_stop() {
   [[ -d $DATA_DIR ]] || return 0
   lock_data_dir
   stop_services
+  if [[ -n $THROWAWAY ]]; then delete_data_dir; fi
 }
 
 stop_services() {
@@ -445,6 +523,7 @@ main() {
     install) install_packages ;;
     start) cmd_start ;;
     stop) cmd_stop ;;
+    watch) cmd_watch ;;
     release) cmd_release ;;
     status) cmd_status ;;
     env) cmd_env ;;
@@ -453,4 +532,4 @@ main() {
   esac
 }
 
-main "$@"
+main "$@"; exit # one line: a watchdog still running this file never reads an edited one past it

@@ -36,14 +36,14 @@ async function buildEngines(config: AppConfig, docker: DockerEngine): Promise<Bu
     buildAllowNets: config.buildAllowNets,
     baseImagesFrom: config.dockerHost,
     dockerCli: config.dockerCli,
-    makeEngine: (dockerHost) => new CliDockerEngine({ dockerCli: config.dockerCli, dockerHost, registry: config.registry, testLimits: config.testLimits }),
+    makeEngine: (dockerHost) => CliDockerEngine.fromConfig(config, dockerHost),
     check: async (engine) => {
       const warning = checkEngine(await engine.engineInfo(), config.allowOldEngine);
       if (warning) logger.warn(warning);
     },
     log: (message) => logger.log(message),
   });
-  await pool.stopLeftovers();
+  await pool.open(); // refuses a directory another live worker owns, before any build
   return pool;
 }
 

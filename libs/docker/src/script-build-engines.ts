@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,14 +7,23 @@ import { DrydockError, messageOf } from '@drydock/core';
 import type { BuildEngines, EngineLease, EngineRequest } from './build-engines.js';
 import { dockerClientEnv } from './client-env.js';
 import type { DockerEngine } from './docker-engine.js';
+import { claimEnginesDir } from './engines-owner.js';
 import { runCommand } from './run-command.js';
 import { claimSlot, type SubnetSlot } from './subnet-slots.js';
 
 /** Copied into every new engine from the base-images engine, when that one has them. */
 const BASE_IMAGES = ['busybox:latest', 'debian:bookworm-slim'];
+/**
+ * Names the data dir of a throwaway engine, `<dir>/tw-<8 random hex>`; a repository's is a 12-digit hash (`engineDataDir`).
+ * Short: the engine's sockets are below it, and a unix socket's path has at most 104 bytes.
+ */
+const THROWAWAY = 'tw-';
 
 export interface ScriptBuildEnginesOptions {
-  /** DRYDOCK_ENGINES_DIR: one data root per repository below it (`<dir>/<hash>`), kept while its engine is stopped. */
+  /**
+   * DRYDOCK_ENGINES_DIR: one data root per repository below it (`<dir>/<hash>`), kept while its engine is stopped,
+   * and one per throwaway engine (`<dir>/tw-<random>`), deleted when it stops. One pool per directory (`open`).
+   */
   dir: string;
   maxEngines: number;
   /** The registry's port on the host's loopback, forwarded into each engine's namespace (push and pull). */
@@ -31,7 +40,10 @@ export interface ScriptBuildEnginesOptions {
 }
 
 interface Entry {
+  /** The repository, or the throwaway engine's own name (never found by a repository). */
+  key: string;
   repo: string;
+  throwaway: boolean;
   dataDir: string;
   leases: number;
   lastUsed: number;
@@ -39,10 +51,12 @@ interface Entry {
 }
 
 /**
- * Engines started with scripts/services.sh, one per repository, each in its own network box
- * (namespace, bridge, firewall rules: the same as the engine `npm run up` starts) and its own
- * data root. See `BuildEngines` for the lifecycle; subnets come from machine-wide slots
- * (subnet-slots.ts) so parallel workers and test stacks never collide.
+ * Engines started with scripts/services.sh, one per repository and one per throwaway request,
+ * each in its own network box (namespace, bridge, firewall rules: the same as the engine
+ * `npm run up` starts) and its own data root. See `BuildEngines` for the lifecycle; subnets
+ * come from machine-wide slots (subnet-slots.ts) so parallel workers and test stacks never collide.
+ * Each engine is started with this process as its owner: a watchdog stops it (and deletes a
+ * throwaway one) once the process is gone, SIGKILL included.
  */
 export class ScriptBuildEngines implements BuildEngines {
   private readonly entries = new Map<string, Entry>();
@@ -51,32 +65,59 @@ export class ScriptBuildEngines implements BuildEngines {
   /** Stops under way, by data dir: the repository's next engine starts once its last one is down. */
   private readonly stops = new Map<string, Promise<void>>();
   private readonly script = servicesScript();
+  private opened: Promise<() => Promise<void>> | undefined;
 
   constructor(private readonly options: ScriptBuildEnginesOptions) {}
 
-  /** Stops engines a crashed earlier process left in the directory (their data stays). */
-  async stopLeftovers(): Promise<void> {
-    const names = await readdir(this.options.dir).catch(() => [] as string[]);
-    for (const name of names) {
-      const dataDir = path.join(this.options.dir, name);
-      if (existsSync(path.join(dataDir, 'docker.pid'))) await this.services(['stop', '--data-dir', dataDir, 'docker']).catch(() => undefined);
+  /**
+   * Makes this process the directory's owner (`claimEnginesDir`: another live one is refused with
+   * `DrydockError('infrastructure')`), then stops the engines a crashed earlier owner left there
+   * (their data stays) and deletes its throwaway ones. Once per pool (again after a refusal); `acquire` waits for it.
+   */
+  async open(): Promise<void> {
+    this.opened ??= this.claim().catch((err: unknown) => {
+      this.opened = undefined; // refused: a later open tries again
+      throw err;
+    });
+    await this.opened;
+  }
+
+  private async claim(): Promise<() => Promise<void>> {
+    const release = await claimEnginesDir(this.options.dir);
+    for (const entry of await readdir(this.options.dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const dataDir = path.join(this.options.dir, entry.name);
+      if (entry.name.startsWith(THROWAWAY)) {
+        await this.services(['stop', '--data-dir', dataDir, '--throwaway', 'docker']).catch((err: unknown) => this.options.log(`${dataDir} not deleted: ${messageOf(err)}`));
+      } else if (existsSync(path.join(dataDir, 'docker.pid'))) {
+        await this.services(['stop', '--data-dir', dataDir, 'docker']).catch(() => undefined);
+      }
     }
+    return release;
   }
 
   async acquire(request: EngineRequest): Promise<EngineLease> {
+    await this.open();
+    const throwaway = request.ephemeral === true;
     for (;;) {
       if (request.signal?.aborted) throw new DrydockError('cancelled', 'Cancelled while waiting for an engine');
-      const entry = this.entries.get(request.repo);
+      const entry = throwaway ? undefined : this.entries.get(request.repo);
       if (entry) return this.lease(entry);
-      if (this.entries.size + this.stopping < this.options.maxEngines) return this.lease(this.startEntry(request.repo));
+      if (this.entries.size + this.stopping < this.options.maxEngines) return this.lease(this.startEntry(request.repo, throwaway));
       const idle = [...this.entries.values()].filter((e) => e.leases === 0).sort((a, b) => a.lastUsed - b.lastUsed)[0];
       if (idle) await this.stopEntry(idle);
       else await waitFor(this.waiters, request.signal);
     }
   }
 
+  /** Stops every engine (throwaway ones being stopped after their release included), then gives up the directory. */
   async stopAll(): Promise<void> {
     await Promise.all([...this.entries.values()].map((entry) => this.stopEntry(entry)));
+    await Promise.all(this.stops.values());
+    const opened = this.opened;
+    this.opened = undefined; // a later acquire claims the directory again
+    const giveUp = await opened?.catch(() => undefined); // a refused claim has nothing to give up
+    await giveUp?.();
   }
 
   private async lease(entry: Entry): Promise<EngineLease> {
@@ -88,46 +129,50 @@ export class ScriptBuildEngines implements BuildEngines {
       released = true;
       entry.leases--;
       entry.lastUsed = Date.now();
+      if (entry.throwaway && entry.leases === 0) void this.stopEntry(entry); // never rejects: stop logs its failure
       this.waiters.splice(0).forEach((wake) => wake());
     };
     try {
       return { engine: (await entry.ready).engine, release };
     } catch (err) {
+      if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
       release();
-      if (this.entries.get(entry.repo) === entry) this.entries.delete(entry.repo);
       throw err;
     }
   }
 
-  private startEntry(repo: string): Entry {
-    const dataDir = engineDataDir(this.options.dir, repo);
-    const entry: Entry = { repo, dataDir, leases: 0, lastUsed: Date.now(), ready: this.start(repo, dataDir) };
+  private startEntry(repo: string, throwaway: boolean): Entry {
+    const key = throwaway ? uniqueName((name) => this.entries.has(name) || existsSync(path.join(this.options.dir, name))) : repo;
+    const dataDir = throwaway ? path.join(this.options.dir, key) : engineDataDir(this.options.dir, repo);
+    const name = `${throwaway ? 'throwaway engine' : 'engine'} for ${repo}`;
+    const entry: Entry = { key, repo, throwaway, dataDir, leases: 0, lastUsed: Date.now(), ready: this.start(name, dataDir, throwaway) };
     entry.ready.catch(() => undefined); // the lease that waits on it reports the failure
-    this.entries.set(repo, entry);
+    this.entries.set(key, entry);
     return entry;
   }
 
-  private async start(repo: string, dataDir: string): Promise<{ engine: DockerEngine; slot: SubnetSlot }> {
+  private async start(name: string, dataDir: string, throwaway: boolean): Promise<{ engine: DockerEngine; slot: SubnetSlot }> {
     await this.stops.get(dataDir);
     const slot = await claimSlot(dataDir);
     const socket = `unix://${dataDir}/docker.sock`;
+    const deleted = throwaway ? ['--throwaway'] : [];
     try {
-      await this.services(['start', ...this.where(dataDir, slot), 'docker']);
+      await this.services(['start', ...this.where(dataDir, slot), '--owner-pid', String(process.pid), '--slot-file', slot.file, ...deleted, 'docker']);
       await this.copyBaseImages(socket);
       const engine = this.options.makeEngine(socket);
       await this.options.check(engine);
-      this.options.log(`engine for ${repo} started (${slot.subnet}, ${dataDir})`);
+      this.options.log(`${name} started (${slot.subnet}, ${dataDir})`);
       return { engine, slot };
     } catch (err) {
-      await this.services(['stop', ...this.where(dataDir, slot), 'docker']).catch(() => undefined);
+      await this.services(['stop', ...this.where(dataDir, slot), ...deleted, 'docker']).catch(() => undefined);
       await slot.release();
-      throw new DrydockError('infrastructure', `engine for ${repo} did not start: ${messageOf(err)}`, { cause: err });
+      throw new DrydockError('infrastructure', `${name} did not start: ${messageOf(err)}`, { cause: err });
     }
   }
 
   private async stopEntry(entry: Entry): Promise<void> {
-    if (this.entries.get(entry.repo) !== entry) return;
-    this.entries.delete(entry.repo);
+    if (this.entries.get(entry.key) !== entry) return;
+    this.entries.delete(entry.key);
     const stopped = this.stop(entry);
     this.stops.set(entry.dataDir, stopped);
     await stopped;
@@ -138,12 +183,12 @@ export class ScriptBuildEngines implements BuildEngines {
     this.stopping++;
     try {
       const { slot } = await entry.ready;
-      await this.services(['stop', ...this.where(entry.dataDir, slot), 'docker']);
+      await this.services(['stop', ...this.where(entry.dataDir, slot), ...(entry.throwaway ? ['--throwaway'] : []), 'docker']);
       await slot.release();
-      this.options.log(`engine for ${entry.repo} stopped`);
+      this.options.log(`${entry.throwaway ? 'throwaway engine' : 'engine'} for ${entry.repo} stopped${entry.throwaway ? ', its data deleted' : ''}`);
     } catch (err) {
-      // it never started (its lease reported that), or stays in its slot until a later stop (stopLeftovers)
-      this.options.log(`engine for ${entry.repo} not stopped: ${messageOf(err)}`);
+      // it never started (its lease reported that), or stays in its slot until a later stop (`open` of the next owner)
+      this.options.log(`engine for ${entry.repo} (${entry.dataDir}) not stopped: ${messageOf(err)}`);
     } finally {
       this.stopping--;
       this.waiters.splice(0).forEach((wake) => wake());
@@ -179,6 +224,13 @@ export function waitFor(waiters: Array<() => void>, signal: AbortSignal | undefi
     waiters.push(resolve);
     signal?.addEventListener('abort', () => resolve(), { once: true }); // the caller's loop sees the abort
   });
+}
+
+function uniqueName(taken: (name: string) => boolean): string {
+  for (;;) {
+    const name = `${THROWAWAY}${randomBytes(4).toString('hex')}`;
+    if (!taken(name)) return name;
+  }
 }
 
 /** Where the repository's engine keeps its data (and its socket, `docker.sock`) under the pool's directory. */

@@ -24,6 +24,8 @@ const START_GRACE_MS = 120_000;
 export interface SubnetSlot {
   subnet: string;
   bridge: string;
+  /** The slot's file (holding the engine's data dir): an engine's watchdog frees it too. */
+  file: string;
   /** Frees the slot; idempotent. */
   release(): Promise<void>;
 }
@@ -35,7 +37,7 @@ export async function claimSlot(dataDir: string, slotsDir = SLOTS_DIR): Promise<
     if (existsSync(`/run/netns/${bridge}`)) continue;
     const file = path.join(slotsDir, String(n));
     if ((await take(file, dataDir)) || ((await isStale(file)) && (await takeOver(file, dataDir)))) {
-      return { subnet: `10.${n}.0.0/16`, bridge, release: () => rm(file, { force: true }) };
+      return { subnet: `10.${n}.0.0/16`, bridge, file, release: () => rm(file, { force: true }) };
     }
   }
   throw new DrydockError('infrastructure', `all ${LAST - FIRST + 1} engine subnets (10.${FIRST}-${LAST}.0.0/16) are taken (${slotsDir})`);
