@@ -9,7 +9,8 @@ import { startE2eWorld, testServices, waitForBuild, type E2eWorld, type RepoFile
  * A builder per repository (issue 14, "repositories share nothing writable"): the worker starts
  * an engine for each repository (DRYDOCK_ENGINES_DIR), so a BuildKit cache mount or a base image
  * tag one repository leaves on its engine is not there for another; the repository's next build
- * finds its own again. Builds on these engines still push to the registry with the worker's credentials.
+ * finds its own again. Builds on these engines still push to the registry with the worker's credentials,
+ * which no build can use to pull another repository's image.
  */
 const services = testServices();
 let world: E2eWorld;
@@ -60,5 +61,21 @@ describe('an engine per repository', () => {
 
     const poisoned = await commit(poisoner, { Dockerfile: 'FROM busybox:latest\nRUN test ! -e /poisoned\n' });
     expect(poisoned.status).toBe('failure'); // the tag is there, on its own engine only
+  }, 300_000);
+
+  it('a build cannot pull another repository\'s image from the registry: the worker\'s login pushes, builds pull without it', async () => {
+    const nonce = randomUUID();
+    const owner = await world.repo({ Dockerfile: `FROM busybox:latest\nRUN echo ${nonce} > /private\n` }, 'private');
+    const pushed = await buildOf(owner);
+    expect(pushed.status).toBe('success');
+    const image = pushed.images[0];
+    expect(image?.digest).toMatch(/^sha256:/);
+
+    const reader = await world.repo({ Dockerfile: `FROM ${image?.name}:${image?.tags[0]}\nRUN cat /private\n` }, 'reader');
+    const read = await buildOf(reader);
+    expect(read.status).toBe('failure');
+    expect(await logOf(read.id)).toMatch(/401 Unauthorized/);
+    expect(await logOf(read.id)).not.toContain(nonce);
+    expect((await commit(owner, { Dockerfile: 'FROM busybox:latest\n' })).status).toBe('success'); // and pushes still work
   }, 300_000);
 });
