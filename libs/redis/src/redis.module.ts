@@ -2,6 +2,7 @@ import { Global, Inject, Logger, Module, type OnApplicationShutdown, type Provid
 import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '@drydock/config';
 import {
+  logRedisErrors,
   QUEUE_CONNECTION,
   REDIS_PREFIX,
   REDIS_PUBLISHER,
@@ -12,15 +13,10 @@ import {
 
 const logger = new Logger('Redis');
 
-/** A client that connects on first use and reports its errors once per distinct message (health reports the rest). */
+/** A client that connects on first use and logs its errors (`logRedisErrors`: once per problem; health reports the rest). */
 function client(config: AppConfig, name: string): Redis {
   const redis = new Redis(config.redisUrl, { lazyConnect: true, connectionName: `${config.redisPrefix}:${name}` });
-  let last = '';
-  redis.on('error', (err: Error) => {
-    if (err.message !== last) logger.warn(`${name}: ${err.message}`);
-    last = err.message;
-  });
-  redis.on('ready', () => (last = ''));
+  logRedisErrors(redis, name, config.redisUrl, (line) => logger.warn(line));
   return redis;
 }
 
