@@ -150,3 +150,40 @@ describe('BuildsService', () => {
     expect(queue.calls).toEqual([`enqueue ${builds[0].id}`, `enqueue ${rebuild.id}`]);
   });
 });
+
+describe('BuildsService when Redis or the database is down', () => {
+  const config = { allowedRepos: [], github: { apiUrl: 'https://api.github.com', token: undefined } };
+  const serviceWith = (store: BuildStore, enqueue: () => Promise<void>) =>
+    new BuildsService(store, new RecordingReporter(), { enqueue } as unknown as BuildQueue, new InMemoryBuildEvents(), new FakeGitClient(), config);
+
+  it.each([
+    ['does not answer', () => new Promise<void>(() => undefined)],
+    ['refuses', () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'))],
+  ])('answers with the stored build when Redis %s, in at most a few seconds', async (_, enqueue) => {
+    const { store, close } = await createMemoryBuildStore();
+    try {
+      const started = Date.now();
+      const { builds } = await serviceWith(store, enqueue).create([push()], 'delivery-redis-down');
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(await store.get(builds[0].id)).toMatchObject({ status: 'queued' });
+    } finally {
+      await close();
+    }
+  });
+
+  it('answers infrastructure (503), saying nothing was stored, when the database refuses', async () => {
+    const { store, close } = await createMemoryBuildStore();
+    try {
+      const down = Object.assign(Object.create(store) as BuildStore, {
+        createBuilds: async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })),
+      });
+      let enqueued = false;
+      const err = await rejectionOf(serviceWith(down, async () => void (enqueued = true)).create([push()], 'delivery-db-down'));
+      expect(err.code).toBe('infrastructure');
+      expect(err.message).toMatch(/^build not stored, the database is unavailable \(connect ECONNREFUSED 127\.0\.0\.1:5432\).*Redeliver/);
+      expect(enqueued).toBe(false);
+    } finally {
+      await close();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@drydock/config';
-import { DrydockError, isFinal, nowIso, type Build, type BuildRequest } from '@drydock/core';
+import { DrydockError, isFinal, messageOf, nowIso, type Build, type BuildRequest } from '@drydock/core';
 import { BUILD_EVENTS, type BuildEvents } from '@drydock/events';
 import { GIT_CLIENT, type GitClient } from '@drydock/git';
 import { BUILD_REPORTER, type BuildReporter } from '@drydock/github';
@@ -10,6 +10,8 @@ import { AllowedRepos, manualBuildRequest, repoOfTrigger, type TriggerBody } fro
 
 /** How long the API waits for git to show that a given sha is on its ref. */
 const RESOLVE_TIMEOUT_MS = 120_000;
+/** How long a request waits for Redis to take a stored build's job (GitHub gives a webhook 10 s in all). */
+const ENQUEUE_TIMEOUT_MS = 2000;
 
 /**
  * Creating, rebuilding and cancelling builds. A build is stored before it is queued
@@ -35,11 +37,11 @@ export class BuildsService {
 
   /** Stores and queues builds; a delivery seen before returns its earlier builds and queues nothing. */
   async create(requests: BuildRequest[], deliveryId?: string): Promise<{ builds: Build[]; duplicate: boolean }> {
-    const { builds, duplicate } = await this.store.createBuilds(requests, deliveryId);
+    const { builds, duplicate } = await this.storeBuilds(requests, deliveryId);
     if (duplicate) return { builds, duplicate };
     for (const build of builds) {
       await this.reportQuietly(build, 'pending', 'Queued');
-      await this.queue.enqueue(build.id);
+      await this.enqueueQuietly(build.id);
     }
     return { builds, duplicate };
   }
@@ -112,5 +114,42 @@ export class BuildsService {
   private async reportQuietly(build: Build, state: 'pending' | 'error', description: string): Promise<void> {
     const problem = await this.reporter.report(build, { state, description });
     if (problem) this.logger.warn(`build ${build.id}: ${problem}`);
+  }
+
+  /**
+   * The store's answer, or `infrastructure` (503) saying the build was not stored: the
+   * caller (GitHub: "Redeliver") may send the same request again, and nothing was queued.
+   */
+  private async storeBuilds(requests: BuildRequest[], deliveryId?: string): Promise<{ builds: Build[]; duplicate: boolean }> {
+    try {
+      return await this.store.createBuilds(requests, deliveryId);
+    } catch (err) {
+      if (err instanceof DrydockError) throw err;
+      throw new DrydockError('infrastructure', `build not stored, the database is unavailable (${messageOf(err)}); nothing was queued: send the request again (GitHub: Redeliver) once it is back`, {
+        cause: err,
+      });
+    }
+  }
+
+  /**
+   * Queues a stored build, waiting at most ENQUEUE_TIMEOUT_MS. Redis down or slow is logged,
+   * never thrown: the build is on disk, so the request still succeeds, and the job reaches
+   * Redis either when ioredis replays its offline queue or when the reconciler gives a stored
+   * build without a job a new one. A second job of a build finds it claimed and does nothing.
+   */
+  private async enqueueQuietly(buildId: number): Promise<void> {
+    const enqueued = this.queue.enqueue(buildId);
+    enqueued.catch(() => undefined); // it may still fail after the timeout: nothing more to do about it
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis took no job in ${ENQUEUE_TIMEOUT_MS / 1000} s`)), ENQUEUE_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([enqueued, timeout]);
+    } catch (err) {
+      this.logger.warn(`build ${buildId}: stored but not queued yet (${messageOf(err)}); it is queued once Redis is back`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

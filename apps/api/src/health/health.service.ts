@@ -11,18 +11,34 @@ export interface HealthReport {
   database: string;
 }
 
-/** Asks Redis (through RedisModule's publisher connection) and the database whether they answer; what went wrong is told with secrets masked. */
+/**
+ * Asks Redis (through RedisModule's publisher connection) and the database whether they
+ * answer; what went wrong is told with secrets masked. A Redis that does not answer is
+ * named with the connection's last error ("connect ECONNREFUSED …"), not only the timeout.
+ */
 @Injectable()
 export class HealthService {
+  private lastRedisError: string | undefined;
+
   constructor(
     @Inject(REDIS_PUBLISHER) private readonly redis: RedisPublisher,
     @Inject(BUILD_STORE) private readonly store: BuildStore,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'secrets'>,
-  ) {}
+  ) {
+    redis.on('error', (err: Error) => (this.lastRedisError = err.message));
+    redis.on('ready', () => (this.lastRedisError = undefined));
+  }
 
   async check(): Promise<HealthReport> {
     const [redis, database] = await Promise.all([
-      probe(() => withTimeout(this.redis.ping())),
+      probe(async () => {
+        try {
+          return await withTimeout(this.redis.ping());
+        } catch (err) {
+          const last = this.lastRedisError;
+          throw last && this.redis.status !== 'ready' ? new Error(`${(err as Error).message}, ${this.redis.status}: ${last}`) : err;
+        }
+      }),
       probe(() => withTimeout(this.store.list({ limit: 1 }))),
     ]);
     const status = redis === 'ok' && database === 'ok' ? 'ok' : 'unavailable';

@@ -6,7 +6,11 @@ import { DrydockError } from '@drydock/core';
 import { parseWebhook, verifyWebhookSignature } from '@drydock/github';
 import { BuildsService } from '../builds/builds.service.js';
 
-/** GitHub webhooks: verify the signature over the raw body, parse, store and queue. */
+/**
+ * GitHub webhooks: verify the signature over the raw body, parse, store and queue. Nothing
+ * touches Redis before the build is stored. A build the database did not take is 503 (GitHub
+ * can redeliver it); a stored build is 202 even when Redis is down (it is queued once Redis is back).
+ */
 @ApiTags('webhooks')
 @Controller('webhooks')
 export class GithubWebhookController {
