@@ -5,9 +5,9 @@ import { startE2eWorld, waitForBuild, type E2eWorld, type RepoFiles } from '@dry
 
 /**
  * Test containers in their box (issue 14): compose files asking for the host are refused before
- * anything runs, naming the key; `test:` commands and compose services see no server secret and
- * run under the configured limits; a service may not replace a base image; a failed build
- * leaves no image behind.
+ * anything runs, naming the key, unless the operator trusts the repository (DRYDOCK_TRUSTED_REPOS);
+ * `test:` commands and compose services see no server secret and run under the configured limits;
+ * a service may not replace a base image; a failed build leaves no image behind.
  */
 const COMPOSE = 'docker-compose.test.yml';
 const GITHUB_TOKEN = `ghp_isolation${randomBytes(12).toString('hex')}`;
@@ -16,13 +16,15 @@ const LIMITS = { memory: 256 * 1024 ** 2, pids: 300 };
 let world: E2eWorld;
 let secrets: string[];
 beforeAll(async () => {
-  world = await startE2eWorld({ env: { GITHUB_TOKEN, DRYDOCK_TEST_MEMORY: '256m', DRYDOCK_TEST_PIDS: String(LIMITS.pids), DRYDOCK_TEST_CPUS: '1' } });
+  const limits = { DRYDOCK_TEST_MEMORY: '256m', DRYDOCK_TEST_PIDS: String(LIMITS.pids), DRYDOCK_TEST_CPUS: '1' };
+  world = await startE2eWorld({ env: { GITHUB_TOKEN, ...limits, DRYDOCK_TRUSTED_REPOS: '*/acme/trusted-*' } });
   const { env } = world.drydock;
   secrets = [GITHUB_TOKEN, world.webhookSecret, world.drydock.token, env.DATABASE_URL, env.REDIS_URL].filter((s): s is string => Boolean(s));
 });
 afterAll(() => world?.stop());
 
-const built = async (files: RepoFiles): Promise<Build> => waitForBuild(world.drydock.url, await world.push(await world.repo(files, 'box')), { timeoutMs: 120_000 });
+/** Builds a new repository `acme/<prefix>-…`; only `trusted-…` ones are listed in DRYDOCK_TRUSTED_REPOS. */
+const built = async (files: RepoFiles, prefix = 'box'): Promise<Build> => waitForBuild(world.drydock.url, await world.push(await world.repo(files, prefix)), { timeoutMs: 120_000 });
 const logOf = async (id: number) => (await world.drydock.api(`/api/builds/${id}/logs`)).text();
 const testStarted = (build: Build) => build.steps.some((s) => s.name === 'test' && s.startedAt !== null);
 
@@ -70,6 +72,41 @@ describe('compose files asking for the host', () => {
     expect(log).not.toContain('ran-the-sut');
     expectNoSecret(log);
     expect(world.docker('ps', '-aq', '--filter', `label=drydock.build=${build.id}`).trim()).toBe('');
+  });
+});
+
+describe('a repository the operator trusts (DRYDOCK_TRUSTED_REPOS)', () => {
+  // Succeeds only with NET_ADMIN, which Docker does not give by default.
+  const netAdmin = 'services:\n  sut:\n    image: ${DRYDOCK_IMAGE}\n    cap_add: [NET_ADMIN]\n    command: ["sh", "-c", "ip addr add 10.9.9.9/32 dev lo && echo net-admin-ran"]\n';
+  const files = { Dockerfile: 'FROM busybox:latest\n', [COMPOSE]: netAdmin };
+
+  it('refuses cap_add for a repository not listed, and runs the same sut with it for a listed one, saying so in the log', async () => {
+    const untrusted = await built(files);
+    expect(untrusted.status).toBe('failure');
+    expect(untrusted.error).toContain(`${COMPOSE}: services.sut.cap_add: not allowed`);
+    expect(testStarted(untrusted)).toBe(false);
+
+    const trusted = await built(files, 'trusted');
+    expect(trusted.status).toBe('success');
+    const log = await logOf(trusted.id);
+    expect(log).toMatch(/compose: [^ ]+\/acme\/trusted-[0-9a-f]{8} is a trusted repository \(DRYDOCK_TRUSTED_REPOS\): services\.sut\.cap_add allowed/);
+    expect(log).toContain('net-admin-ran');
+    expect(world.docker('ps', '-aq', '--filter', `label=drydock.build=${trusted.id}`).trim()).toBe('');
+    // The capability is what made it pass.
+    const without = await built({ ...files, [COMPOSE]: netAdmin.replace('    cap_add: [NET_ADMIN]\n', '') }, 'trusted');
+    expect(without).toMatchObject({ status: 'failure', error: expect.stringContaining(`Test failed: sut of ${COMPOSE} exited with`) });
+  });
+
+  it('still refuses ${GITHUB_TOKEN}, and privileged, which the box never gives, in a listed repository\'s compose file', async () => {
+    const token = await built({ ...files, [COMPOSE]: `${netAdmin}    environment: { T: "\${GITHUB_TOKEN}" }\n` }, 'trusted');
+    expect(token.status).toBe('failure');
+    expect(token.error).toContain(`${COMPOSE}: services.sut.environment.T: \${GITHUB_TOKEN} is not available`);
+    expectNoSecret(await logOf(token.id));
+
+    const privileged = await built({ ...files, [COMPOSE]: `${netAdmin}    privileged: true\n` }, 'trusted');
+    expect(privileged.status).toBe('failure');
+    expect(privileged.error).toContain(`${COMPOSE}: services.sut.privileged: not allowed: test containers never run privileged, even for a trusted repository`);
+    expect(testStarted(privileged)).toBe(false);
   });
 });
 
