@@ -49,7 +49,40 @@ export async function startDrydock(options: StackOptions): Promise<DrydockStack>
   const services = testServices();
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(services.dataDir, 'drydock-'));
-  const env: Record<string, string> = {
+  const env = drydockEnv({ ...options, port, dataDir });
+  let output = '';
+  const children = ROLES[options.mode ?? 'combined'].map((role) => spawnDrydock(role, env, (text) => (output += text)));
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHealth(url, children, () => output);
+  const token = env.DRYDOCK_API_TOKEN || readFileSync(path.join(env.DRYDOCK_DATA_DIR, 'api-token'), 'utf8').trim();
+  return {
+    url,
+    env,
+    token,
+    api: (apiPath, init = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set('authorization', `Bearer ${token}`);
+      if (init.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+      return fetch(`${url}${apiPath}`, { ...init, headers });
+    },
+    output: () => output,
+    stop: async () => {
+      await Promise.all(children.map((child) => stopChild(child)));
+      if (env.DRYDOCK_ENGINES_DIR) await stopLeftEngines(env.DRYDOCK_ENGINES_DIR);
+      await deleteRedisKeys(env.REDIS_URL, env.DRYDOCK_REDIS_PREFIX);
+    },
+  };
+}
+
+/**
+ * The environment of a compiled Drydock process against the test services: `port`, a fresh
+ * Redis key prefix, a SQLite file in `dataDir`, a random API token; `options.env` overrides
+ * any of it (processes of one cluster share all but PORT).
+ */
+export function drydockEnv(options: Omit<StackOptions, 'mode'> & { port: number; dataDir: string }): Record<string, string> {
+  const services = testServices();
+  const { port, dataDir } = options;
+  return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
     PORT: String(port),
@@ -68,38 +101,20 @@ export async function startDrydock(options: StackOptions): Promise<DrydockStack>
     ...(options.engines ? { DRYDOCK_ENGINES_DIR: path.join(dataDir, 'engines'), DRYDOCK_BUILD_ALLOW_NETS: services.buildAllowNets.join(',') } : {}),
     ...options.env,
   };
-  const scripts = {
-    combined: [['apps/api/src/main.js', '--with-worker']],
-    split: [['apps/api/src/main.js'], ['apps/worker/src/main.js']],
-    api: [['apps/api/src/main.js']],
-  }[options.mode ?? 'combined'];
-  let output = '';
-  const children: ChildProcess[] = scripts.map(([script, ...args]) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    return child;
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHealth(url, children, () => output);
-  const token = env.DRYDOCK_API_TOKEN || readFileSync(path.join(env.DRYDOCK_DATA_DIR, 'api-token'), 'utf8').trim();
-  return {
-    url,
-    env,
-    token,
-    api: (apiPath, init = {}) => {
-      const headers = new Headers(init.headers);
-      headers.set('authorization', `Bearer ${token}`);
-      if (init.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
-      return fetch(`${url}${apiPath}`, { ...init, headers });
-    },
-    output: () => output,
-    stop: async () => {
-      await Promise.all(children.map(stopChild));
-      if (env.DRYDOCK_ENGINES_DIR) await stopLeftEngines(env.DRYDOCK_ENGINES_DIR);
-      await deleteKeys(env.REDIS_URL, env.DRYDOCK_REDIS_PREFIX);
-    },
-  };
+}
+
+/** `api` serves HTTP only, `worker` runs builds only, `combined` is `npm start` (both in one process). */
+export type DrydockRole = 'api' | 'worker' | 'combined';
+
+const ROLES: Record<NonNullable<StackOptions['mode']>, DrydockRole[]> = { combined: ['combined'], split: ['api', 'worker'], api: ['api'] };
+
+/** Starts one compiled Drydock process (`npm run build` first) with `env`; everything it prints goes to `onOutput`. */
+export function spawnDrydock(role: DrydockRole, env: Record<string, string>, onOutput: (text: string) => void): ChildProcess {
+  const [script, ...args] = { api: ['apps/api/src/main.js'], worker: ['apps/worker/src/main.js'], combined: ['apps/api/src/main.js', '--with-worker'] }[role];
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (d: Buffer) => onOutput(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => onOutput(d.toString()));
+  return child;
 }
 
 async function waitForHealth(url: string, children: ChildProcess[], output: () => string): Promise<void> {
@@ -113,12 +128,14 @@ async function waitForHealth(url: string, children: ChildProcess[], output: () =
   throw new Error(`Drydock did not become healthy in 30 s:\n${output()}`);
 }
 
-const hasExited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
+/** Whether the process has exited (or died of a signal). */
+export const hasExited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
 
-function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
   if (hasExited(child)) return Promise.resolve();
   return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', () => {
       clearTimeout(kill);
       resolve();
@@ -136,10 +153,11 @@ async function stopLeftEngines(dir: string): Promise<void> {
   }
 }
 
-/** Deletes the keys under `prefix:` (never another stack's or instance's). */
-async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+/** Deletes the keys under `prefix:` (never another stack's or instance's); rejects at once when Redis does not answer. */
+export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> {
   const { Redis } = await import('ioredis');
-  const redis = new Redis(redisUrl);
+  const redis = new Redis(redisUrl, { retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  redis.on('error', () => undefined); // the scan's rejection says it
   try {
     let cursor = '0';
     do {
