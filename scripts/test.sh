@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite, from a fresh clone (as root on Debian/Ubuntu).
 #   Node 24 (lib.sh ensure_node fetches it when the node on PATH is older) -> npm ci when
-#   needed -> Debian packages (scripts/services.sh install) -> npm run build (the e2e
-#   tests run the compiled apps) -> jest, in band. Jest's global setup
+#   needed -> Debian packages (scripts/services.sh install) -> npm run build (the e2e and
+#   fault tests run the compiled apps) -> jest, in band: unit, integration, e2e and fault. Jest's global setup
 #   (test/global-setup.ts) starts Redis, a Docker engine, a registry and PostgreSQL on the
 #   tests' own ports and its teardown stops them. Arguments go to jest, e.g.
 #   `npm test -- test/e2e/services.e2e-spec.ts`. DRYDOCK_SKIP_BUILD=1 skips the build;
