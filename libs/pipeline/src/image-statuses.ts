@@ -15,6 +15,7 @@ function imageOutcome(build: Build, label: string): Omit<BuildReport, 'image'> {
   if (state === 'pending') return { state, description: 'Build running' };
   const steps = build.steps.filter((s) => s.image === label);
   if (steps.every((s) => s.status === 'success')) return { state: 'success', description: 'Built, tested and pushed' };
+  if (build.fork && build.status === 'success') return { state: 'success', description: 'Built and tested, not pushed: the code comes from a fork' };
   if (build.status === 'cancelled') return { state, description: 'Cancelled' };
   const failed = steps.find((s) => s.status === 'failure' || s.status === 'error');
   if (failed) return { state: failed.status === 'failure' ? 'failure' : 'error', description: `${failed.name} failed: ${build.error ?? ''}` };

@@ -200,6 +200,9 @@ describe('runBuild', () => {
       expect(build?.status).toBe('success');
       expect(world.stepsOf(build).filter((s) => s.startsWith('push'))).toEqual(['push api: skipped', 'push web: skipped']);
       expect(build?.images).toEqual([]);
+      for (const context of ['drydock/api', 'drydock/web']) {
+        expect(world.reporter.last(context)).toMatchObject({ state: 'success', description: 'Built and tested, not pushed: the code comes from a fork' });
+      }
     });
 
     it('ends as error, running no step, when the pool cannot give a throwaway engine', async () => {

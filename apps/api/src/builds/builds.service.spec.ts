@@ -149,6 +149,11 @@ describe('BuildsService', () => {
     expect(rebuild).toMatchObject({ sha: 'b'.repeat(40), event: 'rebuild', rebuildOf: builds[0].id, status: 'queued' });
     expect(queue.calls).toEqual([`enqueue ${builds[0].id}`, `enqueue ${rebuild.id}`]);
   });
+
+  it('rebuilds a fork\'s build as a fork: its code stays untrusted', async () => {
+    const { builds } = await service.create([{ ...push('c'.repeat(40)), ref: 'refs/pull/7/head', event: 'pull_request', fork: true }]);
+    expect((await service.rebuild(builds[0].id)).fork).toBe(true);
+  });
 });
 
 describe('BuildsService when Redis or the database is down', () => {

@@ -77,6 +77,7 @@ export class BuildsService {
       event: 'rebuild',
       defaultBranch: original.defaultBranch,
       rebuildOf: original.id,
+      fork: original.fork, // a fork's code stays untrusted when rebuilt: throwaway engine, never pushed
     };
     const { builds } = await this.create([request]);
     return builds[0];
