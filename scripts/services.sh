@@ -4,7 +4,7 @@
 #
 #   services.sh install [--with-postgres]   apt-get what is missing (as root)
 #   services.sh start   [OPTIONS] [--record FILE] [--lease PID] [--owner-pid PID [--slot-file FILE]] [--throwaway] [SERVICE...]
-#   services.sh stop    [OPTIONS] [--throwaway] [SERVICE...]
+#   services.sh stop    [OPTIONS] [--slot-file FILE] [--throwaway] [SERVICE...]
 #   services.sh release [OPTIONS] PID
 #   services.sh status  [OPTIONS]
 #   services.sh env     [OPTIONS]   prints REDIS_URL, DRYDOCK_REGISTRY_USERNAME and _PASSWORD
@@ -40,8 +40,8 @@
 # An engine may belong to a process: `start --owner-pid PID docker` also starts a watchdog
 # (`services.sh watch`, detached, DIR/watchdog.pid) that stops the engine once PID is gone, so
 # the engines of a worker killed with SIGKILL do not outlive it; `stop` ends the watchdog too.
-# `--slot-file FILE`: the worker's subnet slot of the engine, which the watchdog then deletes
-# while it still names DIR (libs/docker/src/subnet-slots.ts).
+# `--slot-file FILE`: the worker's subnet slot of the engine (libs/docker/src/subnet-slots.ts),
+# deleted by `stop` (the watchdog's too) while it still names DIR.
 # A throwaway engine keeps nothing: `stop --throwaway` deletes DIR (data root and all) after
 # stopping the engine, and with `start --owner-pid PID --throwaway` the watchdog does the same.
 # Logs: DIR/<service>.log. Everything listens on 127.0.0.1 only.
@@ -347,7 +347,6 @@ cmd_watch() {
   rm -f "$DATA_DIR/watchdog.pid" # this process: the stop below must not wait for it
   NAMED=(docker)
   cmd_stop
-  if [[ -n $SLOT_FILE && $(head -n1 "$SLOT_FILE" 2>/dev/null) == "$DATA_DIR" ]]; then rm -f "$SLOT_FILE"; fi
 }
 
 # The whole data dir of a throwaway engine, once stopped. What a dockerd that died left
@@ -455,6 +454,7 @@ cmd_stop() {
   lock_data_dir
   stop_services
   if [[ -n $THROWAWAY ]]; then delete_data_dir; fi
+  if [[ -n $SLOT_FILE && $(head -n1 "$SLOT_FILE" 2>/dev/null) == "$DATA_DIR" ]]; then rm -f "$SLOT_FILE"; fi
 }
 
 stop_services() {

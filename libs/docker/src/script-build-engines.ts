@@ -183,7 +183,8 @@ export class ScriptBuildEngines implements BuildEngines {
     this.stopping++;
     try {
       const { slot } = await entry.ready;
-      await this.services(['stop', ...this.where(entry.dataDir, slot), ...(entry.throwaway ? ['--throwaway'] : []), 'docker']);
+      // the script frees the slot too: a worker killed during the stop leaves it free all the same
+      await this.services(['stop', ...this.where(entry.dataDir, slot), '--slot-file', slot.file, ...(entry.throwaway ? ['--throwaway'] : []), 'docker']);
       await slot.release();
       this.options.log(`${entry.throwaway ? 'throwaway engine' : 'engine'} for ${entry.repo} stopped${entry.throwaway ? ', its data deleted' : ''}`);
     } catch (err) {

@@ -26,7 +26,7 @@ export interface SubnetSlot {
   bridge: string;
   /** The slot's file (holding the engine's data dir): an engine's watchdog frees it too. */
   file: string;
-  /** Frees the slot; idempotent. */
+  /** Frees the slot while it is still this one's; idempotent. */
   release(): Promise<void>;
 }
 
@@ -37,7 +37,7 @@ export async function claimSlot(dataDir: string, slotsDir = SLOTS_DIR): Promise<
     if (existsSync(`/run/netns/${bridge}`)) continue;
     const file = path.join(slotsDir, String(n));
     if ((await take(file, dataDir)) || ((await isStale(file)) && (await takeOver(file, dataDir)))) {
-      return { subnet: `10.${n}.0.0/16`, bridge, file, release: () => rm(file, { force: true }) };
+      return { subnet: `10.${n}.0.0/16`, bridge, file, release: () => free(file, dataDir) };
     }
   }
   throw new DrydockError('infrastructure', `all ${LAST - FIRST + 1} engine subnets (10.${FIRST}-${LAST}.0.0/16) are taken (${slotsDir})`);
@@ -53,6 +53,11 @@ async function take(file: string, dataDir: string): Promise<boolean> {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
   }
+}
+
+/** Only while the slot is still this engine's: `services.sh stop --slot-file` may have freed it, and another engine taken it. */
+async function free(file: string, dataDir: string): Promise<void> {
+  if ((await readFile(file, 'utf8').catch(() => '')).trim() === dataDir) await rm(file, { force: true });
 }
 
 async function isStale(file: string): Promise<boolean> {
