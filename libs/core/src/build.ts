@@ -29,6 +29,26 @@ export interface BuildImage {
   digest: string | null;
 }
 
+/**
+ * An image a build made (or reused) and did not end with: when the build ends without success,
+ * the worker pushes each image whose build step succeeded to a private place in the registry
+ * (`<registry>/drydock-retry/<owner>/<name>/<image>:build-<id>`, only the worker's login reads it),
+ * so a retry of the build (`retryOf`) pulls it by digest instead of building it again. No
+ * engine keeps it meanwhile.
+ */
+export interface KeptImage {
+  /** The image as the build's steps name it (`BuildStep.image`). */
+  image: string;
+  /** Where it is kept: `repository:tag`. */
+  reference: string;
+  /** The manifest digest it was kept under; a retry pulls exactly this. */
+  digest: string;
+  /** The build that built it: this one, or the earlier one a retry reused it from. */
+  builtBy: number;
+  /** Its tests passed (in this build, or in the one it was reused from). */
+  tested: boolean;
+}
+
 /** What a trigger (webhook, API call, rebuild) asks for; becomes a Build once stored. */
 export interface BuildRequest {
   /** `owner/name` */
@@ -42,13 +62,18 @@ export interface BuildRequest {
   defaultBranch: string | null;
   rebuildOf?: number | null;
   /**
+   * A retry of that failed build: same repository, ref and commit, reusing the images it kept
+   * (`keptImages`) and starting at the step that failed.
+   */
+  retryOf?: number | null;
+  /**
    * The code comes from a fork (a pull request from another repository): untrusted. It is built
    * and tested on a throwaway engine, gets no secrets and is never pushed. Default false.
    */
   fork?: boolean;
 }
 
-export interface Build extends Required<Omit<BuildRequest, 'rebuildOf' | 'fork'>> {
+export interface Build extends Required<Omit<BuildRequest, 'rebuildOf' | 'retryOf' | 'fork'>> {
   id: number;
   /** See `BuildRequest.fork`; fixed when the build is stored. */
   fork: boolean;
@@ -56,11 +81,25 @@ export interface Build extends Required<Omit<BuildRequest, 'rebuildOf' | 'fork'>
   steps: BuildStep[];
   images: BuildImage[];
   rebuildOf: number | null;
+  /** See `BuildRequest.retryOf`. */
+  retryOf: number | null;
+  /** Images kept for a retry (see `KeptImage`); empty unless the build ended without success after building some. */
+  keptImages: KeptImage[];
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
 }
+
+/**
+ * The name a build's image has on an engine until it is pushed: `drydock/b<buildId>-<nonce>:<index>`.
+ * The nonce (new for every run) makes it unguessable, so no other build can `FROM` it; the build
+ * id lets `removeBuildResources` find it, whether the build made the image or pulled it.
+ */
+export const localImageName = (buildId: number, nonce: string, index: number): string => `drydock/b${buildId}-${nonce}:${index}`;
+
+/** Matches every `localImageName` of the build, as docker's `reference=` filter reads it. */
+export const localImagePattern = (buildId: number): string => `drydock/b${buildId}-*`;
 
 /** `refs/heads/feature/x` -> `feature/x`; null for tags and other refs. */
 export function branchOf(ref: string): string | null {

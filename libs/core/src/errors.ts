@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'timeout'
   | 'not_found'
   | 'invalid_request'
-  | 'infrastructure'; // Docker, Redis, the database: Drydock could not run the build
+  | 'infrastructure' // Docker, Redis, the database: Drydock could not run the build
+  | 'unavailable'; // a service the build needs (Docker engine, registry, git host) did not answer or failed on its side (5xx, reset, refused, timeout): may pass by itself
 
 export class DrydockError extends Error {
   constructor(
@@ -43,6 +44,36 @@ export class ConfigError extends DrydockError {
 
 export function assertUnreachable(value: never): never {
   throw new Error(`unreachable: ${JSON.stringify(value)}`);
+}
+
+/**
+ * Whether a step that failed with `code` is run once more, automatically: only when something
+ * outside the build failed in a way that may pass by itself (the engine unreachable, the
+ * registry down after the push's own backoff, a clone's network error). Never for what the
+ * repository decides (a failing test, a Dockerfile error, a config error), nor for what trying
+ * again cannot change.
+ */
+export function retriesStep(code: ErrorCode): boolean {
+  switch (code) {
+    case 'unavailable':
+      return true;
+    case 'config_invalid':
+    case 'build_failed':
+    case 'test_failed':
+    case 'clone_failed':
+    case 'push_failed':
+    case 'cancelled':
+    case 'conflict':
+    case 'unprocessable':
+    case 'forbidden':
+    case 'timeout':
+    case 'not_found':
+    case 'invalid_request':
+    case 'infrastructure':
+      return false;
+    default:
+      return assertUnreachable(code);
+  }
 }
 
 export function errorCodeOf(err: unknown): ErrorCode {

@@ -13,6 +13,7 @@ describe('viewOf: the one outcome policy', () => {
     push_failed     error      error      skipped    error
     timeout         error      error      skipped    error
     infrastructure  error      error      skipped    error
+    unavailable     error      error      skipped    error
     not_found       error      error      skipped    error
     invalid_request error      error      skipped    error
     conflict        error      error      skipped    error

@@ -52,6 +52,7 @@ export function viewOf({ code, message }: Outcome): OutcomeView {
     case 'push_failed':
     case 'timeout':
     case 'infrastructure':
+    case 'unavailable':
     case 'not_found':
     case 'invalid_request':
     case 'conflict':

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { withoutCredentials, type Build } from '@drydock/core';
+import { localImageName, withoutCredentials, type Build } from '@drydock/core';
 import type { ImageSpec } from './drydock-config.js';
 import { imageRepository, imageTags } from './image-tags.js';
 
@@ -16,9 +16,9 @@ export interface ImagePlan {
   /** The contract's tags for this build's ref, in push order. */
   tags: string[];
   /**
-   * The tag the build gives the image locally, until it is pushed: `drydock/b<id>-<32 random hex>:<index>`,
-   * new for every run, so no other build (of this instance or another on the engine) can guess it and
-   * `FROM` it; the image is removed with the build's resources either way.
+   * The tag the build gives the image locally, until it is pushed: `drydock/b<id>-<32 random hex>:<index>`
+   * (`localImageName`), new for every run, so no other build (of this instance or another on the
+   * engine) can guess it and `FROM` it; the image is removed with the build's resources either way.
    */
   localRef: string;
   /** OCI labels put on the image. */
@@ -50,7 +50,7 @@ export function planImages(
       spec,
       repository: imageRepository(registry, build.repo, spec.name),
       tags,
-      localRef: `drydock/b${build.id}-${nonce}:${index}`,
+      localRef: localImageName(build.id, nonce, index),
       labels,
       context: specs.length > 1 ? label : null,
     };

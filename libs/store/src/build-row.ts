@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import { branchOf, nowIso, type Build, type BuildImage, type BuildRequest, type BuildStep } from '@drydock/core';
+import { branchOf, nowIso, type Build, type BuildImage, type BuildRequest, type BuildStep, type KeptImage } from '@drydock/core';
 import type { BuildPatch, BuildWithRun } from './build-store.js';
 import type { BuildsTable } from './schema.js';
 
@@ -17,9 +17,11 @@ export function toBuild(row: BuildRow): Build {
     status: row.status,
     defaultBranch: row.default_branch,
     rebuildOf: row.rebuild_of,
+    retryOf: row.retry_of,
     fork: row.fork === 1,
     steps: JSON.parse(row.steps) as BuildStep[],
     images: JSON.parse(row.images) as BuildImage[],
+    keptImages: JSON.parse(row.kept_images) as KeptImage[],
     error: row.error,
     createdAt: isoOf(row.created_at),
     startedAt: row.started_at === null ? null : isoOf(row.started_at),
@@ -45,6 +47,7 @@ export function newBuildRow(request: BuildRequest): Insertable<BuildsTable> {
     status: 'queued',
     default_branch: request.defaultBranch,
     rebuild_of: request.rebuildOf ?? null,
+    retry_of: request.retryOf ?? null,
     fork: request.fork === true ? 1 : 0,
     steps: '[]',
     images: '[]',
@@ -63,6 +66,7 @@ export function patchRow(patch: BuildPatch): Updateable<BuildsTable> {
   if (patch.sha !== undefined) row.sha = patch.sha;
   if (patch.steps !== undefined) row.steps = JSON.stringify(patch.steps);
   if (patch.images !== undefined) row.images = JSON.stringify(patch.images);
+  if (patch.keptImages !== undefined) row.kept_images = JSON.stringify(patch.keptImages);
   if (patch.startedAt !== undefined) row.started_at = patch.startedAt;
   if (patch.finishedAt !== undefined) row.finished_at = patch.finishedAt;
   if (patch.error !== undefined) row.error = patch.error;

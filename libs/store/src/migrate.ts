@@ -7,6 +7,7 @@ import { createBuilds } from './migrations/0001-create-builds.js';
 import { addBuildFork } from './migrations/0002-build-fork.js';
 import { addBuildRuns } from './migrations/0003-build-runs.js';
 import { createReportOutbox } from './migrations/0004-report-outbox.js';
+import { addBuildRetryOf } from './migrations/0005-build-retry-of.js';
 
 /** Migrations live in code (not read from disk), so the bundled app carries them. Names sort in order. */
 export class InCodeMigrationProvider implements MigrationProvider {
@@ -18,6 +19,7 @@ export class InCodeMigrationProvider implements MigrationProvider {
       '0002-build-fork': addBuildFork(),
       '0003-build-runs': addBuildRuns(this.dialect),
       '0004-report-outbox': createReportOutbox(this.dialect),
+      '0005-build-retry-of': addBuildRetryOf(),
     };
   }
 }
@@ -35,8 +37,9 @@ export class InCodeMigrationProvider implements MigrationProvider {
  *   commit, then finds nothing left to do. Chosen over a lock file (proper-lockfile) because
  *   the kernel drops the lock the moment its holder dies (no stale lock to time out) and a
  *   migration cut short rolls back whole (SQLite's DDL is transactional), where Kysely would
- *   otherwise leave half a schema. A migration that rebuilds a table must therefore use
- *   `PRAGMA defer_foreign_keys`, not `foreign_keys = OFF` (a no-op inside a transaction).
+ *   otherwise leave half a schema. A migration therefore opens no transaction of its own,
+ *   and one that rebuilds a table uses `PRAGMA defer_foreign_keys`, not `foreign_keys = OFF`
+ *   (a no-op inside a transaction).
  */
 export async function migrateToLatest(database: Database, options: WaitOptions = {}): Promise<void> {
   const log = options.log ?? ((line: string) => new Logger('Database').warn(line));

@@ -21,6 +21,8 @@ export interface BuildsTable {
   status: BuildStatus;
   default_branch: string | null;
   rebuild_of: number | null;
+  /** The failed build this one retries (see `BuildRequest.retryOf`). */
+  retry_of: ColumnType<number | null, number | null | undefined, never>;
   /** 1: the code comes from a fork (see `BuildRequest.fork`); 0 otherwise. Never updated. */
   fork: ColumnType<number, number | undefined, never>;
   /** The run that owns the build while it is `running` (see BuildStore `claim`); null while queued. */
@@ -35,6 +37,8 @@ export interface BuildsTable {
   steps: string;
   /** JSON text of BuildImage[] */
   images: string;
+  /** JSON text of KeptImage[]: what the build kept in the registry for a retry. */
+  kept_images: ColumnType<string, string | undefined, string>;
   error: string | null;
   created_at: Timestamp;
   started_at: NullableTimestamp;

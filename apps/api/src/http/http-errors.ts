@@ -43,6 +43,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'conflict':
       return 409;
     case 'infrastructure':
+    case 'unavailable':
     case 'clone_failed':
     case 'build_failed':
     case 'test_failed':

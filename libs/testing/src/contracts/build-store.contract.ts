@@ -45,9 +45,11 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
       status: 'queued',
       defaultBranch: 'main',
       rebuildOf: null,
+      retryOf: null,
       fork: false,
       steps: [],
       images: [],
+      keptImages: [],
       error: null,
       createdAt: expect.stringMatching(ISO),
       startedAt: null,
@@ -91,6 +93,25 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
     expect((await store.list({ repo, limit: 10 })).items.map((b) => [b.id, b.fork])).toEqual([
       [own.id, false],
       [fork.id, true],
+    ]);
+  });
+
+  it('links a retry to the build it retries, and keeps the images a build kept for it through updates, runs and listing', async () => {
+    const repo = freshRepo();
+    const [failed] = (await store.createBuilds([buildRequestFor(repo)])).builds;
+    const kept = [{ image: 'app', reference: `localhost:5000/drydock-retry/${repo}/app:build-${failed.id}`, digest: `sha256:${'c'.repeat(64)}`, builtBy: failed.id, tested: true }];
+    const claimed = await store.claim(failed.id, { runId: 'run-kept', owner: 'host/1' }, { startedAt: '2024-05-01T10:00:00.000Z' });
+    expect(claimed?.keptImages).toEqual([]);
+    expect(await store.updateRun(failed.id, 'run-kept', { keptImages: kept })).toMatchObject({ keptImages: kept });
+    const ended = await store.transition(failed.id, ['running'], { status: 'error', error: 'push failed' }, 'run-kept');
+    expect(ended).toMatchObject({ status: 'error', keptImages: kept, retryOf: null });
+
+    const [retry] = (await store.createBuilds([buildRequestFor(repo, { event: 'rebuild', rebuildOf: failed.id, retryOf: failed.id })])).builds;
+    expect(retry).toMatchObject({ retryOf: failed.id, rebuildOf: failed.id, keptImages: [] });
+    expect(await store.get(retry.id)).toEqual(retry);
+    expect((await store.list({ repo, limit: 10 })).items.map((b) => [b.id, b.retryOf, b.keptImages.length])).toEqual([
+      [retry.id, failed.id, 0],
+      [failed.id, null, 1],
     ]);
   });
 
