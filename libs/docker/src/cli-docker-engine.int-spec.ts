@@ -109,10 +109,10 @@ describe('CliDockerEngine', () => {
       expect(checkEngine(info, false)).toBeNull();
     });
 
-    it('reports an unreachable engine as infrastructure', async () => {
+    it('reports an unreachable engine as unavailable', async () => {
       const nowhere = new CliDockerEngine({ dockerCli: DOCKER_CLI, dockerHost: 'unix:///nonexistent/docker.sock', registry: { host: registry, ...registryCredentials } });
       const err = await rejectionOf(nowhere.engineInfo());
-      expect(err.code).toBe('infrastructure');
+      expect(err.code).toBe('unavailable');
       expect(err.message).toContain('unreachable');
     });
   });
@@ -150,12 +150,12 @@ describe('CliDockerEngine', () => {
       expect(hostProcess(`^${sleep}$`)).toBe(false);
     });
 
-    it('reports an unreachable engine as infrastructure', async () => {
+    it('reports an unreachable engine as unavailable', async () => {
       const nowhere = new CliDockerEngine({ dockerCli: DOCKER_CLI, dockerHost: 'unix:///nonexistent/docker.sock', registry: { host: registry, ...registryCredentials } });
       const contextDir = await mkdtemp(path.join(workDir, 'ctx-'));
       await writeFile(path.join(contextDir, 'Dockerfile'), 'FROM busybox:latest\n');
       const err = await rejectionOf(nowhere.buildImage({ ...scoped(), contextDir, dockerfile: 'Dockerfile', buildArgs: {}, labels: {}, tags: [] }));
-      expect(err.code).toBe('infrastructure');
+      expect(err.code).toBe('unavailable');
     });
   });
 
@@ -317,14 +317,20 @@ describe('CliDockerEngine', () => {
       }
     });
 
-    it('fails fast with push_failed and the reason when the registry is down', async () => {
+    it('tries again with backoff while the registry is down, then fails unavailable with its message', async () => {
       const reference = `127.0.0.1:1/drydock-spec/engine:${buildId}`;
       await engine.tagImage(image, reference);
+      const retrying = new CliDockerEngine({ dockerCli: DOCKER_CLI, dockerHost, registry: { host: registry }, registryRetry: { attempts: 3, firstDelayMs: 200 } });
       try {
         const started = Date.now();
-        const err = await rejectionOf(engine.pushImage(reference, scoped()));
-        expect(err.code).toBe('push_failed');
-        expect(err.message).toContain('connection refused');
+        const err = await rejectionOf(retrying.pushImage(reference, scoped()));
+        expect(err.code).toBe('unavailable');
+        expect(err.message).toMatch(/^push of 127\.0\.0\.1:1\/drydock-spec\/engine:\d+ failed: Get "http:\/\/127\.0\.0\.1:1\/v2\/": dial tcp 127\.0\.0\.1:1: connect: connection refused \(3 attempts\)$/);
+        expect(logs.filter((l) => l.includes(`push of ${reference} failed:`) && l.includes('; retrying in '))).toEqual([
+          expect.stringMatching(/connection refused; retrying in 0\.2s \(attempt 2 of 3\)$/),
+          expect.stringMatching(/connection refused; retrying in 0\.4s \(attempt 3 of 3\)$/),
+        ]);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(600);
         expect(Date.now() - started).toBeLessThan(10_000);
       } finally {
         docker('image', 'rm', reference);
@@ -355,10 +361,15 @@ describe('CliDockerEngine', () => {
       }
     });
 
-    it('fails the push with push_failed when the login fails', async () => {
-      const err = await rejectionOf(withCredentials('127.0.0.1:1').pushImage(`127.0.0.1:1/team/x:${buildId}`, scoped()));
+    it('fails the push with push_failed when the registry refuses the login, and unavailable when it is down', async () => {
+      const refused = new CliDockerEngine({ dockerCli: DOCKER_CLI, dockerHost, registry: { host: registry, username: 'drydock', password: 'not-the-password' }, clientConfigDir });
+      const err = await rejectionOf(refused.pushImage(`${registry}/team/x:${buildId}`, scoped()));
       expect(err.code).toBe('push_failed');
-      expect(err.message).toContain('docker login to 127.0.0.1:1 as drydock failed');
+      expect(err.message).toContain(`docker login to ${registry} as drydock failed: login attempt to http://${registry}/v2/ failed with status: 401 Unauthorized`);
+      const down = new CliDockerEngine({ ...{ dockerCli: DOCKER_CLI, dockerHost, clientConfigDir }, registry: { host: '127.0.0.1:1/team', ...registryCredentials }, registryRetry: { attempts: 1, firstDelayMs: 1 } });
+      const unavailable = await rejectionOf(down.pushImage(`127.0.0.1:1/team/x:${buildId}`, scoped()));
+      expect(unavailable.code).toBe('unavailable');
+      expect(unavailable.message).toContain('docker login to 127.0.0.1:1 as drydock failed');
     });
   });
 

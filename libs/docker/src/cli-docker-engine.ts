@@ -3,13 +3,22 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DrydockError, type ErrorCode } from '@drydock/core';
+import { DrydockError, localImagePattern, type ErrorCode } from '@drydock/core';
 import type { AppConfig, TestLimits } from '@drydock/config';
 import { dockerClientConfigs, dockerClientEnv } from './client-env.js';
-import type { BuildImageOptions, BuildScoped, ComposeRunOptions, ComposeTestOptions, DockerEngine, EngineInfo, RunTestOptions } from './docker-engine.js';
+import type {
+  BuildImageOptions,
+  BuildScoped,
+  ComposeRunOptions,
+  ComposeTestOptions,
+  DockerEngine,
+  EngineInfo,
+  RunTestOptions,
+} from './docker-engine.js';
 import { composeConfig } from './compose-config.js';
-import { buildFailureSummary, buildkitVersionOf, closingLines, engineUnreachable, pushedDigest } from './docker-output.js';
+import { buildFailureSummary, buildkitVersionOf, closingLines, engineUnreachable, pulledDigest, pushedDigest, registryProblem, withoutRetryCountdown } from './docker-output.js';
 import { registryLogin } from './registry-login.js';
+import { withRegistryRetries, type RegistryRetry } from './registry-retry.js';
 import { runCommand, type CommandResult, type RunCommandOptions } from './run-command.js';
 import { boxComposeModel, DEFAULT_TEST_LIMITS, testContainerArgs } from './test-box.js';
 
@@ -22,6 +31,8 @@ export interface CliDockerEngineOptions {
   testLimits?: TestLimits;
   /** Where the docker client configs go (`dockerClientConfigs`: the login apart from what builds use); default: a temporary directory. */
   clientConfigDir?: string;
+  /** How pushes and pulls are tried again while the registry fails (default `DEFAULT_REGISTRY_RETRY`: 5 attempts, 1 s doubling). */
+  registryRetry?: RegistryRetry;
 }
 
 type RunOptions = Omit<RunCommandOptions, 'env'>;
@@ -38,12 +49,12 @@ const ENGINE_BUILDER = 'default';
  * `docker buildx build` on the engine's own BuildKit, compose tests through `docker compose` (v2).
  * Cancelling kills the client with SIGKILL: BuildKit then cancels the build on the engine,
  * and the containers a call started are removed before it rejects.
- * The registry login is in a docker config that only `docker login` and `docker push` get;
+ * The registry login is in a docker config that only `docker login`, `docker push` and the worker's own `docker pull` (`pullImage`) get;
  * builds, test containers and compose pull without it (see `dockerClientConfigs`).
  */
 export class CliDockerEngine implements DockerEngine {
   private readonly env: Record<string, string>;
-  /** `env` with the config holding the registry login: for `docker login` and `docker push` only. */
+  /** `env` with the config holding the registry login: for `docker login`, `docker push` and `pullImage` only. */
   private readonly loginEnv: Record<string, string>;
   private readonly testLimits: TestLimits;
   private readonly login: () => Promise<void>;
@@ -151,14 +162,35 @@ export class CliDockerEngine implements DockerEngine {
     this.assertSucceeded(result, 'infrastructure', () => `docker tag ${source} ${target} failed: ${closingLines(result.lines)}`);
   }
 
+  /** Logs in and pushes, again with backoff while the registry fails on its side (see `withRegistryRetries`). */
   async pushImage(reference: string, o: BuildScoped): Promise<{ digest: string }> {
     throwIfAborted(o.signal);
-    await this.login();
-    const result = await runCommand(this.options.dockerCli, ['push', reference], { env: this.loginEnv, signal: o.signal, onLine: o.onLog });
-    this.assertSucceeded(result, 'push_failed', () => `push of ${reference} failed: ${closingLines(result.lines, 3)}`);
-    const digest = pushedDigest(result.lines);
-    if (!digest) throw new DrydockError('push_failed', `push of ${reference} reported no digest: ${closingLines(result.lines, 3)}`);
-    return { digest };
+    const push = async () => {
+      await this.login();
+      const result = await runCommand(this.options.dockerCli, ['push', reference], { env: this.loginEnv, signal: o.signal, onLine: withoutRetryCountdown(o.onLog) });
+      this.assertRegistryCall(result, `push of ${reference}`, 'push_failed');
+      const digest = pushedDigest(result.lines);
+      if (!digest) throw new DrydockError('push_failed', `push of ${reference} reported no digest: ${closingLines(result.lines, 3)}`);
+      return { digest };
+    };
+    return withRegistryRetries(push, { signal: o.signal, onLog: o.onLog, retry: this.options.registryRetry });
+  }
+
+  /** Logs in and pulls by digest (again with backoff, as a push), then gives the image its local name. */
+  async pullImage(reference: string, localName: string, o: BuildScoped): Promise<{ digest: string }> {
+    throwIfAborted(o.signal);
+    const pull = async () => {
+      await this.login();
+      const result = await runCommand(this.options.dockerCli, ['pull', reference], { env: this.loginEnv, signal: o.signal, onLine: withoutRetryCountdown(o.onLog) });
+      this.assertRegistryCall(result, `pull of ${reference}`, 'infrastructure');
+      // docker checked the content against the digest it names here (the one asked for, when pulling by digest)
+      const digest = pulledDigest(result.lines);
+      if (!digest) throw new DrydockError('infrastructure', `pull of ${reference} reported no digest: ${closingLines(result.lines, 3)}`);
+      return { digest };
+    };
+    const pulled = await withRegistryRetries(pull, { signal: o.signal, onLog: o.onLog, retry: this.options.registryRetry });
+    await this.tagImage(reference, localName);
+    return pulled;
   }
 
   async removeBuildResources(buildId: number): Promise<void> {
@@ -184,7 +216,10 @@ export class CliDockerEngine implements DockerEngine {
   private async removeBuildImages(buildId: number): Promise<void> {
     const listed = await this.docker(['image', 'ls', '-q', '--no-trunc', '--filter', `label=${buildLabel(buildId)}`], { captureStdout: true });
     this.assertSucceeded(listed, 'infrastructure', () => `docker image ls failed: ${closingLines(listed.lines)}`);
-    const ids = [...new Set(words(listed.stdout))];
+    // and those under one of the build's local names: an image pulled for it carries another build's label
+    const named = await this.docker(['image', 'ls', '-q', '--no-trunc', '--filter', `reference=${localImagePattern(buildId)}`], { captureStdout: true });
+    this.assertSucceeded(named, 'infrastructure', () => `docker image ls failed: ${closingLines(named.lines)}`);
+    const ids = [...new Set([...words(listed.stdout), ...words(named.stdout)])];
     if (ids.length > 0) await this.docker(['image', 'rm', '--force', ...ids]);
     await this.docker(['image', 'prune', '--force', '--filter', `label=${BUILD_LABEL_KEY}`]);
   }
@@ -212,6 +247,17 @@ export class CliDockerEngine implements DockerEngine {
     if (result.exitCode !== 0 && engineUnreachable(result.lines)) throw unreachable(result);
   }
 
+  /**
+   * A push or pull that failed: `unavailable` when the registry failed on its side (worth another
+   * attempt, see `registryProblem`), else `refused`; both with the registry's own message.
+   */
+  private assertRegistryCall(result: CommandResult, what: string, refused: ErrorCode): void {
+    this.assertRan(result);
+    if (result.exitCode === 0) return;
+    const problem = registryProblem(result.lines);
+    throw new DrydockError(problem.transient ? 'unavailable' : refused, `${what} failed: ${problem.message}`);
+  }
+
   private assertSucceeded(result: CommandResult, code: ErrorCode, message: () => string): void {
     this.assertRan(result);
     if (result.exitCode !== 0) throw new DrydockError(code, message());
@@ -219,7 +265,7 @@ export class CliDockerEngine implements DockerEngine {
 }
 
 function unreachable(result: CommandResult): DrydockError {
-  return new DrydockError('infrastructure', `Docker engine unreachable: ${closingLines(result.lines, 2)}`);
+  return new DrydockError('unavailable', `Docker engine unreachable: ${closingLines(result.lines, 2)}`);
 }
 
 function throwIfAborted(signal: AbortSignal): void {

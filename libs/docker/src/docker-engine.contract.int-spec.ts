@@ -7,7 +7,8 @@ const { dockerCli, dockerHost, registry, registryCredentials } = testServices();
 const run = promisify(execFile);
 
 describeDockerEngineContract('CliDockerEngine on the test engine', async () => ({
-  engine: new CliDockerEngine({ dockerCli, dockerHost, registry: { host: registry, ...registryCredentials } }),
+  // Two quick attempts at a registry that is down: the retry itself is registry-retry.spec.ts's.
+  engine: new CliDockerEngine({ dockerCli, dockerHost, registry: { host: registry, ...registryCredentials }, registryRetry: { attempts: 2, firstDelayMs: 100 } }),
   registry,
   // Port 9 (discard) on loopback: nothing listens there.
   downRegistry: '127.0.0.1:9',

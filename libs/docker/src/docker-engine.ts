@@ -7,13 +7,21 @@
  * for anything a killed process left behind, and for the build's images: every image
  * `buildImage` made carries the label too, and the sweep removes it with all its tags (the
  * local `tags` and those `tagImage` added, pushed or not) and prunes dangling build images,
- * keeping the builder's layer cache. Call it once the build has pushed (or failed).
+ * keeping the builder's layer cache; so does every image carrying one of the build's local names
+ * (`localImageName` of @drydock/core), which is how an image `pullImage` fetched for the build goes with it.
+ * Call it once the build has pushed (or failed).
  *
  * Aborting `signal` kills the client process at once and removes what it started;
  * the call then rejects with `DrydockError('cancelled')`.
- * Other failures reject with `DrydockError` codes `build_failed`, `push_failed` or
- * `infrastructure` (engine unreachable); a test that exits non-zero is not an error,
- * it resolves with its exit code.
+ * Other failures reject with `DrydockError` codes `build_failed`, `push_failed` (the registry
+ * refused), `unavailable` (the engine unreachable; the registry failing on its side, after the
+ * retries below) or `infrastructure`; a test that exits non-zero is not an error, it resolves
+ * with its exit code.
+ *
+ * Registry calls (`pushImage`, `pullImage`, with their login) are tried again with backoff while
+ * the registry fails in a way that may pass (a 5xx, a connection refused or reset, EOF, a
+ * timeout), each retry said on the call's `onLog`; a refusal (401, denied, unknown manifest) is
+ * not retried. Only these calls get the worker's registry login.
  *
  * `engineInfo` starts nothing; a worker checks it once before building (see
  * `checkEngine`: BuildKit older than 0.12.5 is refused).
@@ -41,6 +49,13 @@ export interface DockerEngine {
   tagImage(source: string, target: string): Promise<void>;
   /** Pushes one tagged reference; resolves with the manifest digest the registry returned. */
   pushImage(reference: string, options: BuildScoped): Promise<{ digest: string }>;
+  /**
+   * Pulls `reference` (`repository@sha256:…`) and tags it `localName`, which must be one of the
+   * build's local names (`localImageName` of @drydock/core) so the build's sweep removes it; resolves with the digest
+   * the registry served, which docker checked the content against. Rejects `infrastructure` when
+   * the registry refuses (an unknown manifest), `unavailable` when it is down.
+   */
+  pullImage(reference: string, localName: string, options: BuildScoped): Promise<{ digest: string }>;
   removeBuildResources(buildId: number): Promise<void>;
 }
 

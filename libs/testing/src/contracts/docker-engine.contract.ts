@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { localImageName } from '@drydock/core';
 import { checkEngine, type BuildScoped, type ComposeModel, type DockerEngine } from '@drydock/docker';
 import { rejectionOf } from '../rejection.js';
 
@@ -126,11 +127,33 @@ export function describeDockerEngineContract(name: string, open: () => Promise<D
       expect(digests[1]).toBe(digests[0]);
     });
 
-    it('rejects a push to a registry that is down with push_failed', async () => {
+    it('rejects a push to a registry that is down with unavailable, naming the reference', async () => {
       await build('ok');
       const reference = `${subject.downRegistry}/contract/engine:${buildId}`;
       await subject.engine.tagImage(local, reference);
-      expect((await rejectionOf(subject.engine.pushImage(reference, scoped()))).code).toBe('push_failed');
+      const err = await rejectionOf(subject.engine.pushImage(reference, scoped()));
+      expect(err.code).toBe('unavailable');
+      expect(err.message).toContain(`push of ${reference} failed: `);
+    });
+
+    it('pulls a pushed image by digest under a local name of the build, which the sweep removes', async () => {
+      await build('ok');
+      const repository = `${subject.registry}/contract/engine-${buildId}`;
+      await subject.engine.tagImage(local, `${repository}:kept`);
+      const { digest } = await subject.engine.pushImage(`${repository}:kept`, scoped());
+      const pulledBy = buildId + 1; // another build of the same engine reuses it
+      const localName = localImageName(pulledBy, 'contract', 0);
+      await expect(subject.engine.pullImage(`${repository}@${digest}`, localName, { ...scoped(), buildId: pulledBy })).resolves.toEqual({ digest });
+      expect(await subject.hasImage(localName)).toBe(true);
+      await subject.engine.removeBuildResources(pulledBy);
+      expect(await subject.hasImage(localName)).toBe(false);
+    });
+
+    it('rejects the pull of a digest the registry does not hold with infrastructure', async () => {
+      const reference = `${subject.registry}/contract/engine-${buildId}@sha256:${'0'.repeat(64)}`;
+      const err = await rejectionOf(subject.engine.pullImage(reference, localImageName(buildId, 'contract', 1), scoped()));
+      expect(err.code).toBe('infrastructure');
+      expect(err.message).toContain('manifest unknown');
     });
 
     it('sweeps a build\'s resources idempotently, its images with every tag they got', async () => {

@@ -34,6 +34,7 @@ export type DockerCall =
   | { op: 'compose'; buildId: number; image: string; composeFile: string }
   | { op: 'tag'; source: string; target: string }
   | { op: 'push'; buildId: number; reference: string }
+  | { op: 'pull'; buildId: number; reference: string; localName: string }
   | { op: 'remove'; buildId: number };
 
 /**
@@ -41,13 +42,21 @@ export type DockerCall =
  * outcome is set with `script`, nothing runs, and every call is recorded. It keeps the port's
  * contract (see the shared contract spec): labelled resources, and the images a build made
  * with every tag they got, are swept by `removeBuildResources`, abort rejects with `cancelled`, a refused push with `push_failed`.
+ * A registry that is down (`downRegistries`, or `failNextPushes`) fails a push or pull with
+ * `unavailable`, as the real engine does once its own retries are spent; they are not replayed here.
  */
 export class FakeDockerEngine implements DockerEngine {
   readonly calls: DockerCall[] = [];
   /** What the registries hold: reference -> digest. */
   readonly registry = new Map<string, string>();
-  /** Registry hosts that refuse every push. */
+  /** Registry hosts that do not answer: every push and pull rejects `unavailable`. */
   readonly downRegistries = new Set<string>();
+  /** Registry hosts that answer and refuse every push and pull (denied): `push_failed` / `infrastructure`. */
+  readonly refusingRegistries = new Set<string>();
+  /** Per registry host, how many of the next pushes fail `unavailable` before it answers again. */
+  private readonly flakyPushes = new Map<string, number>();
+  /** What the registries hold by manifest digest: the image pushed. */
+  private readonly manifests = new Map<string, string>();
   /** What `engineInfo` reports: a current engine unless a test says otherwise. */
   info: EngineInfo = { engineVersion: '26.1.5', buildkitVersion: 'v0.13.2' };
   private readonly scripts = new Map<string, ImageScript>();
@@ -116,16 +125,44 @@ export class FakeDockerEngine implements DockerEngine {
     else this.imageBuilds.set(target, owner);
   }
 
+  /** The next `count` pushes to `host` fail `unavailable`, then it answers again. */
+  failNextPushes(host: string, count: number): this {
+    this.flakyPushes.set(host, count);
+    return this;
+  }
+
   async pushImage(reference: string, options: BuildScoped): Promise<{ digest: string }> {
     this.calls.push({ op: 'push', buildId: options.buildId, reference });
     if (options.signal.aborted) throw new DrydockError('cancelled', 'cancelled');
     const imageId = this.images.get(reference);
     if (!imageId) throw new DrydockError('push_failed', `push ${reference}: no such image`);
     const host = reference.split('/')[0];
-    if (this.downRegistries.has(host)) throw new DrydockError('push_failed', `push ${reference}: registry ${host} refused the connection`);
+    const flaky = this.flakyPushes.get(host) ?? 0;
+    if (flaky > 0) this.flakyPushes.set(host, flaky - 1);
+    if (this.downRegistries.has(host) || flaky > 0) throw new DrydockError('unavailable', `push of ${reference} failed: dial tcp ${host}: connect: connection refused`);
+    if (this.refusingRegistries.has(host)) throw new DrydockError('push_failed', `push of ${reference} failed: denied: requested access to the resource is denied`);
     const digest = `sha256:${digestOf(imageId)}`;
     this.registry.set(reference, digest);
+    this.manifests.set(digest, imageId);
     options.onLog(`${reference}: digest: ${digest}`);
+    return { digest };
+  }
+
+  async pullImage(reference: string, localName: string, options: BuildScoped): Promise<{ digest: string }> {
+    this.calls.push({ op: 'pull', buildId: options.buildId, reference, localName });
+    if (options.signal.aborted) throw new DrydockError('cancelled', 'cancelled');
+    const host = reference.split('/')[0];
+    if (this.downRegistries.has(host)) throw new DrydockError('unavailable', `pull of ${reference} failed: dial tcp ${host}: connect: connection refused`);
+    if (this.refusingRegistries.has(host)) throw new DrydockError('infrastructure', `pull of ${reference} failed: denied: requested access to the resource is denied`);
+    const at = reference.lastIndexOf('@');
+    const [repository, digest] = [reference.slice(0, at), reference.slice(at + 1)];
+    const held = [...this.registry].some(([ref, d]) => d === digest && ref.startsWith(`${repository}:`));
+    const imageId = this.manifests.get(digest);
+    if (at < 0 || !held || !imageId) throw new DrydockError('infrastructure', `pull of ${reference} failed: manifest unknown: manifest unknown`);
+    this.images.set(localName, imageId);
+    this.imageBuilds.set(localName, options.buildId);
+    this.leftovers.add(options.buildId);
+    options.onLog(`Digest: ${digest}`);
     return { digest };
   }
 
@@ -163,6 +200,8 @@ export class FakeDockerEngine implements DockerEngine {
           return `tag ${c.target}`;
         case 'push':
           return `push ${c.reference}`;
+        case 'pull':
+          return `pull ${c.reference}`;
         case 'remove':
           return `remove ${c.buildId}`;
       }
