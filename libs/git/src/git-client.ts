@@ -5,13 +5,14 @@
  * `checkout` resolves the commit (the given sha, or the ref's tip), writes a clean work
  * tree at `destDir` and returns the full sha. Concurrent calls for the same repository
  * are serialised on its mirror. Failures reject with `DrydockError('clone_failed')`
- * naming the URL (credentials stripped) and git's message; abort rejects with
- * `DrydockError('cancelled')`. `removeCheckout` is idempotent.
+ * naming the URL (credentials stripped) and git's message, or `unavailable` when the remote
+ * could not be reached or failed on its side (refused, reset, 5xx, stalled: may pass); abort
+ * rejects with `DrydockError('cancelled')`. `removeCheckout` is idempotent.
  *
  * Bounded: a commit whose files add up to more than the adapter's checkout limit
  * (`DRYDOCK_MAX_CHECKOUT_MB`) rejects with `clone_failed` naming its size and the limit, before
  * its work tree is written; a fetch that stalls (too slow for too long) rejects with
- * `clone_failed` instead of hanging. Credentials (the token, or a user and password written in
+ * `unavailable` instead of hanging. Credentials (the token, or a user and password written in
  * the clone URL) go only over HTTPS, as a header: never over plain `http://`, never on a
  * command line, never into the mirror's files.
  *

@@ -7,6 +7,7 @@ import { DrydockError, messageOf } from '@drydock/core';
 import type { AppConfig } from '@drydock/config';
 import { checkoutSizeOf, formatMiB } from './checkout-size.js';
 import type { CheckoutOptions, GitClient, ResolveCommitOptions } from './git-client.js';
+import { isNetworkFailure } from './git-failure.js';
 import { allowedEnvironment, DEFAULT_LOW_SPEED, gitEnvironment, gitRemote, type GitRemote, type LowSpeedLimit } from './git-env.js';
 import { withMirrorLock } from './mirror-lock.js';
 import { displayUrl, mirrorDirFor, parseCloneUrl } from './repo-url.js';
@@ -163,5 +164,7 @@ function cloneError(err: unknown, signal: AbortSignal, shown: string, redact: (t
   const hint = /could not read Username|Authentication failed/i.test(raw)
     ? ` (the server wants credentials: the repository is private or does not exist${sentToken ? ', and it refused the credentials' : '; no credentials are sent to this host (only over HTTPS, the token only to the GitHub host)'})`
     : '';
-  return new DrydockError('clone_failed', `git failed for ${shown}: ${message}${hint}`, message === raw ? { cause: err } : undefined);
+  // a remote that could not be reached or failed on its side may answer next time: `unavailable` (the step is tried once more)
+  const code = isNetworkFailure(raw) ? 'unavailable' : 'clone_failed';
+  return new DrydockError(code, `git failed for ${shown}: ${message}${hint}`, message === raw ? { cause: err } : undefined);
 }
