@@ -4,6 +4,7 @@ import {
   errorCodeOf,
   messageOf,
   nowIso,
+  retriesStep,
   viewOf,
   type Build,
   type BuildStep,
@@ -99,6 +100,12 @@ export class BuildRun {
     return this.lease.engine;
   }
 
+  /**
+   * Runs one step, recording its start, finish and status. A step that failed for a reason outside
+   * the build that may pass (`retriesStep`: the engine unreachable, the registry down after its own
+   * backoff, a clone's network error) is run once more at once, said in the log; never a failing
+   * test, a Dockerfile or config error, nor a cancelled, timed-out or stopped run.
+   */
   async step<T>(name: StepName, work: (ctx: StepContext) => Promise<T>, plan?: ImagePlan): Promise<T> {
     this.throwIfCancelled();
     const image = plan?.label;
@@ -107,7 +114,12 @@ export class BuildRun {
     this.log.line(`==> ${title}`);
     await this.setStep(name, image, { status: 'running', startedAt: nowIso() });
     try {
-      const result = await work(this.context);
+      const result = await work(this.context).catch((err: unknown) => {
+        const { code, message } = this.outcomeOf(err);
+        if (this.stopped || this.signal.aborted || code === null || !retriesStep(code)) throw err;
+        this.log.line(`[drydock] ${title} failed for a reason outside the build (${message}); trying it once more`);
+        return work(this.context);
+      });
       this.throwIfCancelled();
       await this.setStep(name, image, { status: 'success', finishedAt: nowIso() });
       this.log.line(`==> ${title} done in ${((Date.now() - started) / 1000).toFixed(1)}s`);

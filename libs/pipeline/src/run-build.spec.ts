@@ -78,6 +78,11 @@ class PipelineWorld {
   stepsOf(build: Build | undefined): string[] {
     return (build?.steps ?? []).map((s) => `${s.name}${s.image ? ` ${s.image}` : ''}: ${s.status}`);
   }
+
+  /** What the registry holds under the contract's tags: everything but what failed builds keep for a retry. */
+  published(docker = this.docker): string[] {
+    return [...docker.registry.keys()].filter((ref) => !ref.includes('/drydock-retry/'));
+  }
 }
 
 const twoImages = {
@@ -236,8 +241,8 @@ describe('runBuild', () => {
 
     expect(build).toMatchObject({ status: 'failure', error: 'Test failed: "exit 3" exited with 3', images: [] });
     expect(world.stepsOf(build)).toEqual(['clone: success', 'config: success', 'build widget: success', 'test widget: failure', 'push widget: skipped']);
-    expect(world.docker.trace().filter((op) => /^(tag|push|test)/.test(op))).toEqual(['test exit 0', 'test exit 3']);
-    expect(world.docker.registry.size).toBe(0);
+    expect(world.docker.trace().filter((op) => /^(tag|push|test)/.test(op) && !op.includes('/drydock-retry/'))).toEqual(['test exit 0', 'test exit 3']);
+    expect(world.published()).toEqual([]);
     expect(world.reporter.last()).toMatchObject({ state: 'failure', description: 'Test failed: "exit 3" exited with 3' });
     expect(await world.logs.read(queued.id)).toContain('[drydock] build failed: Test failed: "exit 3" exited with 3');
   });
@@ -250,11 +255,11 @@ describe('runBuild', () => {
     expect(await world.logs.read(build!.id)).toContain('make: *** no rule');
   });
 
-  it('ends error, not failure, when the registry refuses the push', async () => {
+  it('ends error, not failure, when the registry is down', async () => {
     world.docker.downRegistries.add(REGISTRY);
     const build = await world.run(await world.queued({ Dockerfile: DOCKERFILE }));
     expect(build?.status).toBe('error');
-    expect(build?.error).toContain(`registry ${REGISTRY} refused the connection`);
+    expect(build?.error).toMatch(new RegExp(`^push of ${REGISTRY}/acme/widget:sha-[0-9a-f]{7} failed: dial tcp ${REGISTRY}: connect: connection refused$`));
     expect(world.stepsOf(build).slice(-1)).toEqual(['push widget: error']);
     expect(world.reporter.last()?.state).toBe('error');
   });
@@ -303,7 +308,7 @@ describe('runBuild', () => {
     world.docker.script('web.Dockerfile', { testExitCodes: { 'exit 0': 1 } });
     const build = await world.run(await world.queued(twoImages));
     expect(build?.status).toBe('failure');
-    expect(world.docker.registry.size).toBe(0);
+    expect(world.published()).toEqual([]);
     expect(world.reporter.last('drydock/web')).toMatchObject({ state: 'failure', description: expect.stringMatching(/^test failed: /) });
     expect(world.reporter.last('drydock/api')).toMatchObject({ state: 'failure', description: expect.stringMatching(/^Not pushed: /) });
     expect(world.stepsOf(build)).toContain('push api: skipped');
@@ -528,6 +533,182 @@ describe('runBuild: run ownership', () => {
     expect(world.engines.held()).toEqual({});
     expect(world.logs.isClosed(queued.id)).toBe(true);
     expect(world.warnings).toEqual([expect.stringContaining('steps not closed: database is locked')]);
+  });
+});
+
+describe('runBuild: a step that failed for a reason outside the build', () => {
+  let world: PipelineWorld;
+  beforeEach(async () => {
+    world = new PipelineWorld();
+    await world.open();
+  });
+  afterEach(() => world.close());
+
+  const ONCE_MORE = /failed for a reason outside the build .*; trying it once more/;
+  const contractPushes = (docker: FakeDockerEngine) => docker.trace().filter((op) => op.startsWith('push ') && !op.includes('/drydock-retry/'));
+
+  it('runs a push once more when the registry was unavailable, and the build succeeds', async () => {
+    world.docker.failNextPushes(REGISTRY, 1);
+    const build = await world.run(await world.queued({ Dockerfile: DOCKERFILE }));
+    expect(build?.status).toBe('success');
+    expect(world.stepsOf(build).at(-1)).toBe('push widget: success');
+    const log = await world.logs.read(build!.id);
+    expect(log).toMatch(new RegExp(`\\[drydock\\] push widget failed for a reason outside the build \\(push of ${REGISTRY}/acme/widget:sha-[0-9a-f]{7} failed: dial tcp ${REGISTRY}: connect: connection refused\\); trying it once more`));
+    expect(contractPushes(world.docker)).toHaveLength(1 + 3);
+    expect(world.published()).toHaveLength(3);
+  });
+
+  it('ends error with the registry\'s message when it is still down the second time', async () => {
+    world.docker.downRegistries.add(REGISTRY);
+    const build = await world.run(await world.queued({ Dockerfile: DOCKERFILE }));
+    expect(build).toMatchObject({ status: 'error', error: expect.stringContaining('connect: connection refused') });
+    expect((await world.logs.read(build!.id)).match(new RegExp(ONCE_MORE, 'g'))).toHaveLength(1);
+    expect(contractPushes(world.docker)).toHaveLength(2);
+  });
+
+  it('never tries a push the registry refused again', async () => {
+    world.docker.refusingRegistries.add(REGISTRY);
+    const build = await world.run(await world.queued({ Dockerfile: DOCKERFILE }));
+    expect(build).toMatchObject({ status: 'error', error: expect.stringContaining('denied: requested access to the resource is denied') });
+    expect(await world.logs.read(build!.id)).not.toMatch(ONCE_MORE);
+    expect(contractPushes(world.docker)).toHaveLength(1);
+  });
+
+  it('never runs a failing test or a broken Dockerfile again', async () => {
+    const failing = await world.run(await world.queued({ Dockerfile: DOCKERFILE, '.drydock.yml': 'images:\n  - test: ["exit 3"]\n' }));
+    expect(failing?.status).toBe('failure');
+    expect(world.docker.trace().filter((op) => op === 'test exit 3')).toHaveLength(1);
+    world.docker.script('Dockerfile', { buildFails: 'RUN make exited with 2' });
+    const broken = await world.run(await world.queued({ Dockerfile: DOCKERFILE }));
+    expect(broken?.status).toBe('failure');
+    expect(world.docker.calls.filter((c) => c.op === 'build' && c.buildId === broken!.id)).toHaveLength(1);
+    for (const build of [failing, broken]) expect(await world.logs.read(build!.id)).not.toMatch(ONCE_MORE);
+  });
+
+  it('clones once more after a network error', async () => {
+    const checkout = world.git.checkout.bind(world.git);
+    let failures = 1;
+    world.git.checkout = async (options) => {
+      if (failures-- > 0) throw new DrydockError('unavailable', `git failed for ${CLONE_URL}: fatal: unable to access '${CLONE_URL}/': Could not resolve host: github.com`);
+      return checkout(options);
+    };
+    const build = await world.run(await world.queued({ Dockerfile: DOCKERFILE }));
+    expect(build?.status).toBe('success');
+    expect(world.git.checkouts).toHaveLength(1);
+    expect(await world.logs.read(build!.id)).toContain('[drydock] clone failed for a reason outside the build (git failed for');
+  });
+});
+
+describe('runBuild: retry from the failed step', () => {
+  let world: PipelineWorld;
+  beforeEach(async () => {
+    world = new PipelineWorld();
+    await world.open();
+  });
+  afterEach(() => world.close());
+
+  const keptAt = (build: Build, image: string) => `${REGISTRY}/drydock-retry/acme/widget/${image}:build-${build.id}`;
+
+  /** A retry of `failed` as the API makes it: same repository, ref and commit. */
+  async function retryOf(failed: Build): Promise<Build> {
+    const { repo, cloneUrl, ref, sha, defaultBranch, fork } = failed;
+    const request: BuildRequest = { repo, cloneUrl, ref, sha, defaultBranch, fork, event: 'rebuild', rebuildOf: failed.id, retryOf: failed.id };
+    return (await world.store.createBuilds([request])).builds[0];
+  }
+
+  /** A build whose push failed (the registry down for both tries), so it kept its tested image for a retry. */
+  async function failedAtPush(files: Record<string, string> = { Dockerfile: DOCKERFILE }): Promise<Build> {
+    world.docker.failNextPushes(REGISTRY, 2);
+    const failed = await world.run(await world.queued(files));
+    expect(failed?.status).toBe('error');
+    return failed!;
+  }
+
+  it('keeps the images of a build that failed at push, and its retry pushes them without building or testing again', async () => {
+    const failed = await failedAtPush();
+    expect(failed.keptImages).toEqual([{ image: 'widget', reference: keptAt(failed, 'widget'), digest: expect.stringMatching(/^sha256:/), builtBy: failed.id, tested: true }]);
+    expect(world.published()).toEqual([]);
+    expect(world.docker.hasLeftovers(failed.id)).toBe(false);
+    const [{ digest }] = failed.keptImages;
+
+    const retry = await world.run(await retryOf(failed));
+
+    expect(retry).toMatchObject({ status: 'success', retryOf: failed.id, sha: failed.sha });
+    expect(world.stepsOf(retry)).toEqual(['clone: success', 'config: success', 'build widget: skipped', 'test widget: skipped', 'push widget: success']);
+    const ops = world.docker.calls.filter((c) => 'buildId' in c && c.buildId === retry!.id).map((c) => c.op);
+    expect(ops).not.toContain('build');
+    expect(ops).not.toContain('test');
+    expect(world.docker.trace()).toContain(`pull ${REGISTRY}/drydock-retry/acme/widget/widget@${digest}`);
+    expect(retry?.images[0].digest).toBe(digest);
+    const log = await world.logs.read(retry!.id);
+    expect(log).toContain(`==> build widget skipped: reused image built by build ${failed.id} (${digest})`);
+    expect(log).toContain(`==> test widget skipped: its tests passed in build ${failed.id}`);
+    expect(world.docker.hasLeftovers(retry!.id)).toBe(false);
+    expect(world.reporter.last()).toMatchObject({ state: 'success' });
+  });
+
+  it('runs tests that failed again, on the image the failed build made', async () => {
+    world.docker.script('Dockerfile', { testExitCodes: { './flaky-check': 1 } });
+    const failed = await world.run(await world.queued({ Dockerfile: DOCKERFILE, '.drydock.yml': 'images:\n  - test: ["./flaky-check"]\n' }));
+    expect(failed).toMatchObject({ status: 'failure', keptImages: [expect.objectContaining({ image: 'widget', tested: false })] });
+
+    const retry = await world.run(await retryOf(failed!));
+
+    expect(retry?.status).toBe('success');
+    expect(world.stepsOf(retry).slice(2)).toEqual(['build widget: skipped', 'test widget: success', 'push widget: success']);
+    expect(world.docker.calls.filter((c) => c.op === 'test' && c.buildId === retry!.id)).toEqual([
+      expect.objectContaining({ command: './flaky-check', image: expect.stringMatching(new RegExp(`^drydock/b${retry!.id}-`)) }),
+    ]);
+  });
+
+  it('starts at the failed step of each image: one passed its tests, the other failed them', async () => {
+    world.docker.script('web.Dockerfile', { testExitCodes: { 'exit 0': 1 } });
+    const failed = await world.run(await world.queued(twoImages));
+    expect(failed?.keptImages.map((k) => [k.image, k.tested])).toEqual([
+      ['api', true],
+      ['web', false],
+    ]);
+    world.docker.script('web.Dockerfile', {});
+    const retry = await world.run(await retryOf(failed!));
+    expect(retry?.status).toBe('success');
+    expect(world.stepsOf(retry).slice(2)).toEqual([
+      'build api: skipped',
+      'test api: skipped',
+      'push api: success',
+      'build web: skipped',
+      'test web: success',
+      'push web: success',
+    ]);
+  });
+
+  it('builds an image again when the kept one cannot be pulled, and says why', async () => {
+    const failed = await failedAtPush();
+    world.docker.registry.delete(failed.keptImages[0].reference);
+    const retry = await world.run(await retryOf(failed));
+    expect(retry?.status).toBe('success');
+    expect(world.stepsOf(retry).slice(2)).toEqual(['build widget: success', 'test widget: success', 'push widget: success']);
+    expect(await world.logs.read(retry!.id)).toContain(`[drydock] could not reuse the image built by build ${failed.id} (pull of`);
+  });
+
+  it('a retry that fails again keeps what it reused, so the next retry still starts where they failed', async () => {
+    const failed = await failedAtPush();
+    world.docker.failNextPushes(REGISTRY, 2);
+    const again = await world.run(await retryOf(failed));
+    expect(again?.status).toBe('error');
+    expect(again?.keptImages).toEqual(failed.keptImages);
+    const third = await world.run(await retryOf(again!));
+    expect(third?.status).toBe('success');
+    expect(await world.logs.read(third!.id)).toContain(`reused image built by build ${failed.id} (${failed.keptImages[0].digest})`);
+  });
+
+  it("keeps nothing of a fork's code, and its retry builds everything again", async () => {
+    world.engines.throwawayFor('acme/widget').script('Dockerfile', { testExitCodes: { 'exit 0': 1 } });
+    const fork = { ref: 'refs/pull/7/head', event: 'pull_request' as const, fork: true };
+    const failed = await world.run(await world.queued({ Dockerfile: DOCKERFILE, '.drydock.yml': 'images:\n  - test: ["exit 0"]\n' }, fork));
+    expect(failed).toMatchObject({ status: 'failure', keptImages: [] });
+    const retry = await world.run(await retryOf(failed!));
+    expect(retry).toMatchObject({ status: 'success', fork: true });
+    expect(world.stepsOf(retry).slice(2)).toEqual(['build widget: success', 'test widget: success', 'push widget: skipped']);
   });
 });
 

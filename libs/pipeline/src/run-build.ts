@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { commitStateOf, messageOf, nowIso, tagOf, viewOf, type Build, type BuildImage, type Outcome } from '@drydock/core';
+import { commitStateOf, messageOf, nowIso, tagOf, viewOf, type Build, type BuildImage, type KeptImage, type Outcome } from '@drydock/core';
+import type { DockerEngine } from '@drydock/docker';
 import { BuildRun, initialSteps } from './build-run.js';
 import { planImages, type ImagePlan } from './image-plan.js';
 import { imageReports } from './image-statuses.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { releasedVersions } from './released-versions.js';
+import { keepForRetry, reusableImages, reuseImage } from './retry-images.js';
 import type { RunControl } from './run-ownership.js';
 import { buildStep } from './steps/build.step.js';
 import { cloneStep } from './steps/clone.step.js';
@@ -20,7 +22,9 @@ const FORK_NOT_PUSHED = 'the code comes from a fork';
  * The whole pipeline, top to bottom: claim -> report pending -> the repository's engine (a throwaway
  * one for a fork's code) -> clone -> .drydock.yml -> plan the images -> per image: build -> test ->
  * (all passed, and not a fork) push -> report the outcome.
- * A step that throws stops the build; nothing is pushed unless every image built and passed.
+ * A step that throws stops the build; nothing is pushed unless every image built and passed. A
+ * build that ends without success keeps the images it built for a retry; a retry (`retryOf`)
+ * reuses them instead of building, and skips the tests that had passed (see retry-images.ts).
  * Each call is a run of its own (see BuildStore `claim`): only a `queued` build is taken, and a
  * run that loses the build, or is told to hand it back (`control`), stops without an outcome.
  * Resolves with the build as stored at the end (as found, if it was not this run's to take).
@@ -31,10 +35,12 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
   if (!claimed) return deps.store.get(buildId); // another run has it, or it was cancelled or finished before it started
   const run = await BuildRun.start(claimed, deps, signal, control);
   let plans: ImagePlan[] = [];
+  let engine: DockerEngine | undefined; // the catch keeps the built images from it for a retry
+  const reused = new Map<string, KeptImage>();
   let outcome: Outcome;
   try {
     await run.report({ state: 'pending', description: 'Build running' });
-    const docker = await run.acquireEngine(deps.engines); // the repository's own engine: no other repository's cache; a fork's: nobody's
+    const docker = (engine = await run.acquireEngine(deps.engines)); // the repository's own engine: no other repository's cache; a fork's: nobody's
     const { build } = run;
     const destDir = `${run.workDir}/src`;
     const checkout = await run.step('clone', (ctx) =>
@@ -47,9 +53,15 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
     plans = planImages(run.build, checkout.sha, config.images, deps.settings.registry, released);
     await run.planSteps(plans);
     for (const report of imageReports(run.build, plans)) await run.report(report);
+    const reusable = await reusableImages(run.build, deps.store);
     for (const plan of plans) {
-      await run.step('build', (ctx) => buildStep(ctx, docker, plan, checkout.dir), plan);
-      await run.step('test', (ctx) => testStep(ctx, docker, plan, config.composeTestFile, checkout.dir), plan);
+      const kept = reusable.get(plan.label);
+      const reusedImage = kept && (await reuseImage(run.context, docker, plan, kept));
+      if (reusedImage) reused.set(plan.label, reusedImage);
+      if (reusedImage) await run.skip('build', `reused image built by build ${reusedImage.builtBy} (${reusedImage.digest})`, plan);
+      else await run.step('build', (ctx) => buildStep(ctx, docker, plan, checkout.dir), plan);
+      if (reusedImage?.tested) await run.skip('test', `its tests passed in build ${build.retryOf}`, plan);
+      else await run.step('test', (ctx) => testStep(ctx, docker, plan, config.composeTestFile, checkout.dir), plan);
     }
     const pushed: BuildImage[] = [];
     for (const plan of plans) {
@@ -65,6 +77,7 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
   } catch (err) {
     if (run.stopped) return stopWithoutOutcome(run, deps);
     outcome = run.outcomeOf(err);
+    await keepForRetry(run, engine, plans, reused, deps.settings.registry);
   }
   return finish(run, deps, outcome, plans);
 }
