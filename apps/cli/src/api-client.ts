@@ -7,7 +7,7 @@ import { readSse } from './sse-reader.js';
 export type ApiBuild = Pick<
   Build,
   'id' | 'repo' | 'ref' | 'event' | 'status' | 'steps' | 'images' | 'createdAt' | 'startedAt' | 'finishedAt' | 'error'
-> & { sha: string | null; rebuildOf?: number | null };
+> & { sha: string | null; rebuildOf?: number | null; retryOf?: number | null };
 
 export interface BuildPage {
   items: ApiBuild[];

@@ -27,7 +27,8 @@ export function buildDetails(b: ApiBuild, now: number): string {
     ['created', `${b.createdAt} (${age(b.createdAt, now)})`],
     ['duration', orDash(span(b.startedAt, b.finishedAt, now))],
   ];
-  if (b.rebuildOf) summary.push(['rebuild of', `#${b.rebuildOf}`]);
+  if (b.retryOf) summary.push(['retry of', `#${b.retryOf} (from its failed step)`]);
+  else if (b.rebuildOf) summary.push(['rebuild of', `#${b.rebuildOf}`]);
   let text = `Build #${b.id} · ${b.status}\n` + table(summary, '  ');
   if (b.steps.length) {
     const steps = b.steps.map((s) => [s.name, s.status, orDash(span(s.startedAt, s.finishedAt, now)), s.image ?? '']);

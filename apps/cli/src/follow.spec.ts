@@ -74,6 +74,15 @@ describe('--wait', () => {
     expect(r.code).toBe(1);
   }, 20_000);
 
+  it('retry --wait follows the new build to its end and exits 0 when it succeeds', async () => {
+    server.planNextBuild(...aBuildLifecycle(10, { event: 'rebuild', rebuildOf: 42, retryOf: 42 }));
+    const r = await cli.run(['retry', '42', '--wait'], { DRYDOCK_URL: server.url });
+    expect(server.requests[0]).toMatchObject({ method: 'POST', url: '/api/builds/42/retry' });
+    expect(r.stderr.split('\n')[0]).toBe('#10 queued: acme/app main 0123456');
+    expect(r.stdout).toMatch(/^#10 success in 3s\n/);
+    expect(r.code).toBe(0);
+  }, 20_000);
+
   it('retry --wait --json prints the final build', async () => {
     server.planNextBuild(aBuild({ id: 9, status: 'running' }), aBuild({ id: 9, status: 'cancelled' }));
     const r = await cli.run(['retry', '42', '--wait', '--json'], { DRYDOCK_URL: server.url });

@@ -65,6 +65,13 @@ describe('drydock show', () => {
     expect(r.stdout).toMatch(/\nError\n {2}test failed: exit 3\n$/);
   });
 
+  it('says which build a retry resumes', async () => {
+    server.addBuild(aBuild({ id: 43, event: 'rebuild', rebuildOf: 41, retryOf: 41 }));
+    const r = await drydock(['show', '43']);
+    expect(r.stdout).toMatch(/^ {2}retry of\s+#41 \(from its failed step\)$/m);
+    expect(r.stdout).not.toContain('rebuild of');
+  });
+
   it('prints the build as JSON with --json', async () => {
     const r = await drydock(['show', '42', '--json']);
     expect(JSON.parse(r.stdout)).toEqual(aBuild({ id: 42 }));

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, NotImplementedException, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '@drydock/config';
@@ -69,9 +69,8 @@ export class BuildsController {
   }
 
   @Post(':id/retry')
-  @ApiOperation({ summary: 'Resume a failed build from its failed step (not available yet)' })
-  async retry(@Param('id', ParseIntPipe) id: number): Promise<never> {
-    await this.builds.get(id);
-    throw new NotImplementedException('retry from the failed step is not available yet; use rebuild');
+  @ApiOperation({ summary: 'A new build that resumes a failed, errored or cancelled one from its failed step, reusing the images it built (409 for any other)' })
+  async retry(@Param('id', ParseIntPipe) id: number): Promise<Build> {
+    return this.json(await this.builds.retry(id));
   }
 }

@@ -150,6 +150,35 @@ describe('BuildsService', () => {
     expect(queue.calls).toEqual([`enqueue ${builds[0].id}`, `enqueue ${rebuild.id}`]);
   });
 
+  it('retries a build that ended without success: same repository, ref and commit, linked to it', async () => {
+    const { builds } = await service.create([push('d'.repeat(40))]);
+    const failed = await store.update(builds[0].id, { status: 'failure', error: 'Test failed' });
+    const retry = await service.retry(failed.id);
+    expect(retry).toMatchObject({ repo: 'acme/widget', ref: 'refs/heads/main', sha: 'd'.repeat(40), event: 'rebuild', retryOf: failed.id, rebuildOf: failed.id, status: 'queued' });
+    expect(queue.calls.at(-1)).toBe(`enqueue ${retry.id}`);
+    for (const status of ['error', 'cancelled'] as const) {
+      await store.update(failed.id, { status });
+      expect((await service.retry(failed.id)).retryOf).toBe(failed.id);
+    }
+  });
+
+  it('answers conflict for a retry of a build that succeeded or has not ended, and not_found for an unknown one', async () => {
+    const { builds } = await service.create([push()]);
+    for (const status of ['queued', 'running', 'success'] as const) {
+      await store.update(builds[0].id, { status });
+      const err = await rejectionOf(service.retry(builds[0].id));
+      expect(err.code).toBe('conflict');
+      expect(err.message).toContain(`build ${builds[0].id} is ${status}`);
+    }
+    expect((await rejectionOf(service.retry(999))).code).toBe('not_found');
+  });
+
+  it('retries a fork\'s build as a fork', async () => {
+    const { builds } = await service.create([{ ...push('e'.repeat(40)), ref: 'refs/pull/7/head', event: 'pull_request', fork: true }]);
+    await store.update(builds[0].id, { status: 'error' });
+    expect((await service.retry(builds[0].id)).fork).toBe(true);
+  });
+
   it('rebuilds a fork\'s build as a fork: its code stays untrusted', async () => {
     const { builds } = await service.create([{ ...push('c'.repeat(40)), ref: 'refs/pull/7/head', event: 'pull_request', fork: true }]);
     expect((await service.rebuild(builds[0].id)).fork).toBe(true);

@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@drydock/config';
-import { DrydockError, isFinal, messageOf, nowIso, type Build, type BuildRequest } from '@drydock/core';
+import { DrydockError, isFinal, messageOf, nowIso, type Build, type BuildRequest, type BuildStatus } from '@drydock/core';
 import { BUILD_EVENTS, type BuildEvents } from '@drydock/events';
 import { GIT_CLIENT, type GitClient } from '@drydock/git';
 import { BUILD_REPORTER, type BuildReporter } from '@drydock/github';
 import { BuildQueue } from '@drydock/queue';
 import { BUILD_STORE, type BuildListQuery, type BuildPage, type BuildStore } from '@drydock/store';
 import { AllowedRepos, manualBuildRequest, repoOfTrigger, type TriggerBody } from './build-request.js';
+
+/** What `retry` resumes: a build that ended without success. */
+const RETRYABLE: readonly BuildStatus[] = ['failure', 'error', 'cancelled'];
 
 /** How long the API waits for git to show that a given sha is on its ref. */
 const RESOLVE_TIMEOUT_MS = 120_000;
@@ -80,6 +83,22 @@ export class BuildsService {
       fork: original.fork, // a fork's code stays untrusted when rebuilt: throwaway engine, never pushed
     };
     const { builds } = await this.create([request]);
+    return builds[0];
+  }
+
+  /**
+   * A new build of the same repository, ref and commit that resumes a build which ended
+   * `failure`, `error` or `cancelled` (else `conflict`): linked by `retryOf` (and `rebuildOf`), it
+   * reuses the images that build kept and starts at the step that failed (the pipeline's
+   * retry-images.ts). A fork's code stays a fork's.
+   */
+  async retry(id: number): Promise<Build> {
+    const failed = await this.get(id);
+    if (!RETRYABLE.includes(failed.status)) {
+      throw new DrydockError('conflict', `build ${id} is ${failed.status}: only a build that ended failure, error or cancelled can be retried (rebuild builds a commit again)`);
+    }
+    const { repo, cloneUrl, ref, sha, defaultBranch, fork } = failed;
+    const { builds } = await this.create([{ repo, cloneUrl, ref, sha, defaultBranch, fork, event: 'rebuild', rebuildOf: id, retryOf: id }]);
     return builds[0];
   }
 
