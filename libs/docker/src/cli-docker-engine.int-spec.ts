@@ -365,7 +365,7 @@ describe('CliDockerEngine', () => {
       const refused = new CliDockerEngine({ dockerCli: DOCKER_CLI, dockerHost, registry: { host: registry, username: 'drydock', password: 'not-the-password' }, clientConfigDir });
       const err = await rejectionOf(refused.pushImage(`${registry}/team/x:${buildId}`, scoped()));
       expect(err.code).toBe('push_failed');
-      expect(err.message).toContain(`docker login to ${registry} as drydock failed: login attempt to http://${registry}/v2/ failed with status: 401 Unauthorized`);
+      expect(err.message).toBe(`push of ${registry}/team/x:${buildId} failed: docker login to ${registry} as drydock failed: login attempt to http://${registry}/v2/ failed with status: 401 Unauthorized`);
       const down = new CliDockerEngine({ ...{ dockerCli: DOCKER_CLI, dockerHost, clientConfigDir }, registry: { host: '127.0.0.1:1/team', ...registryCredentials }, registryRetry: { attempts: 1, firstDelayMs: 1 } });
       const unavailable = await rejectionOf(down.pushImage(`127.0.0.1:1/team/x:${buildId}`, scoped()));
       expect(unavailable.code).toBe('unavailable');

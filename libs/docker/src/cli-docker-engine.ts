@@ -166,7 +166,7 @@ export class CliDockerEngine implements DockerEngine {
   async pushImage(reference: string, o: BuildScoped): Promise<{ digest: string }> {
     throwIfAborted(o.signal);
     const push = async () => {
-      await this.login();
+      await this.loginFor(`push of ${reference}`);
       const result = await runCommand(this.options.dockerCli, ['push', reference], { env: this.loginEnv, signal: o.signal, onLine: withoutRetryCountdown(o.onLog) });
       this.assertRegistryCall(result, `push of ${reference}`, 'push_failed');
       const digest = pushedDigest(result.lines);
@@ -180,7 +180,7 @@ export class CliDockerEngine implements DockerEngine {
   async pullImage(reference: string, localName: string, o: BuildScoped): Promise<{ digest: string }> {
     throwIfAborted(o.signal);
     const pull = async () => {
-      await this.login();
+      await this.loginFor(`pull of ${reference}`);
       const result = await runCommand(this.options.dockerCli, ['pull', reference], { env: this.loginEnv, signal: o.signal, onLine: withoutRetryCountdown(o.onLog) });
       this.assertRegistryCall(result, `pull of ${reference}`, 'infrastructure');
       // docker checked the content against the digest it names here (the one asked for, when pulling by digest)
@@ -245,6 +245,16 @@ export class CliDockerEngine implements DockerEngine {
   private assertRan(result: CommandResult): void {
     if (result.aborted) throw new DrydockError('cancelled', 'cancelled');
     if (result.exitCode !== 0 && engineUnreachable(result.lines)) throw unreachable(result);
+  }
+
+  /** The registry login before `what` (a push or pull); its failure is that call's, with the same code. */
+  private async loginFor(what: string): Promise<void> {
+    try {
+      await this.login();
+    } catch (err) {
+      if (!(err instanceof DrydockError)) throw err;
+      throw new DrydockError(err.code, `${what} failed: ${err.message}`, { cause: err });
+    }
   }
 
   /**
