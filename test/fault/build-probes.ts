@@ -65,6 +65,15 @@ export function containersOf(id: number): string {
   return execFileSync(dockerCli, ['-H', dockerHost, 'ps', '-aq', '--filter', `label=drydock.build=${id}`], { encoding: 'utf8' }).trim();
 }
 
+/** Resolves once the build has a container on the test engine (its step is stored as running a moment before). */
+export async function containerUp(id: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (containersOf(id) === '') {
+    if (Date.now() > deadline) throw new Error(`build ${id} started no container in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** Every reference the test engine pushes from now on (its `push` events), until `stop`. */
 export function watchPushes(): { pushed(): string[]; stop(): void } {
   const { dockerCli, dockerHost } = testServices();

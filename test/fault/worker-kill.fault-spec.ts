@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeGitHubServer, startGitHttpServer, type GitHttpServer } from '@drydock/testing';
-import { containersOf, sqliteWithUnusedBuildIds, logOf, pushesOf, pushNewRepo, sleepingBuild, stepRunning, watchPushes, workerRunning } from './build-probes.js';
+import { containerUp, containersOf, sqliteWithUnusedBuildIds, logOf, pushesOf, pushNewRepo, sleepingBuild, stepRunning, watchPushes, workerRunning } from './build-probes.js';
 import { DrydockCluster } from './harness.js';
 
 /**
@@ -43,7 +43,7 @@ describe('a worker lost mid-build', () => {
       const { repo, id } = await pushNewRepo(cluster, git, sleepingBuild(12), 'kill');
       await stepRunning(cluster, id, 'test');
       const lost = workerRunning(cluster, id);
-      expect(containersOf(id)).not.toBe(''); // the test container runs
+      await containerUp(id); // the test container runs
 
       lost.signal('SIGKILL');
       const killedAt = Date.now();
@@ -73,6 +73,7 @@ describe('a worker lost mid-build', () => {
     try {
       const { repo, id } = await pushNewRepo(cluster, git, sleepingBuild(20), 'freeze');
       await stepRunning(cluster, id, 'test');
+      await containerUp(id);
       const frozen = workerRunning(cluster, id);
 
       frozen.signal('SIGSTOP'); // past BullMQ's 30 s lock and the reconciler's 20 s

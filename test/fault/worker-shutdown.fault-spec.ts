@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeGitHubServer, startGitHttpServer, waitForBuild, type GitHttpServer } from '@drydock/testing';
-import { containersOf, sqliteWithUnusedBuildIds, logOf, pushesOf, pushNewRepo, sleepingBuild, stepRunning, watchPushes, workerRunning } from './build-probes.js';
+import { containerUp, containersOf, sqliteWithUnusedBuildIds, logOf, pushesOf, pushNewRepo, sleepingBuild, stepRunning, watchPushes, workerRunning } from './build-probes.js';
 import { DrydockCluster, FaultRedis } from './harness.js';
 
 /**
@@ -52,6 +52,7 @@ describe('a worker told to stop (SIGTERM) during a build', () => {
     await withOutput(cluster, async () => {
       const { repo, id } = await pushNewRepo(cluster, git, sleepingBuild(10), 'term-finish');
       await stepRunning(cluster, id, 'test');
+      await containerUp(id);
       const stopping = workerRunning(cluster, id);
       stopping.signal('SIGTERM');
       await stopping.waitForLog(/SIGTERM: shutting down/, 5_000);
@@ -81,6 +82,7 @@ describe('a worker told to stop (SIGTERM) during a build', () => {
     await withOutput(cluster, async () => {
       const { repo, id } = await pushNewRepo(cluster, git, sleepingBuild(30), 'term-handback');
       await stepRunning(cluster, id, 'test');
+      await containerUp(id);
       const stopping = workerRunning(cluster, id);
       const termAt = Date.now();
       stopping.signal('SIGTERM');
@@ -112,6 +114,7 @@ describe('a worker told to stop (SIGTERM) during a build', () => {
     await withOutput(current, async () => {
       const { id } = await pushNewRepo(current, git, sleepingBuild(30), 'term-noredis');
       await stepRunning(current, id, 'test');
+      await containerUp(id);
 
       await redis!.stop('SIGKILL');
       const termAt = Date.now();
