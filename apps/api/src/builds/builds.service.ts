@@ -18,7 +18,7 @@ const ENQUEUE_TIMEOUT_MS = 2000;
 
 /**
  * Creating, rebuilding and cancelling builds. A build is stored before it is queued
- * (the worker re-queues stored builds that never reached the queue), and its "pending" is
+ * (the workers' reconciler queues stored builds that never reached the queue), and its "pending" is
  * stored for GitHub before it is queued, so it comes before anything a worker reports (the
  * report outbox sends both, in order; no request waits on GitHub).
  */
