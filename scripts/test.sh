@@ -2,7 +2,8 @@
 # `npm test`: the whole suite, from a fresh clone (as root on Debian/Ubuntu).
 #   Node 24 (lib.sh ensure_node fetches it when the node on PATH is older) -> npm ci when
 #   needed -> Debian packages (scripts/services.sh install) -> npm run build (the e2e and
-#   fault tests run the compiled apps) -> jest, in band: unit, integration, e2e and fault. Jest's global setup
+#   fault tests run the compiled apps) -> jest, in band: unit, integration and e2e, and beside
+#   them the fault tier in a second jest. Jest's global setup
 #   (test/global-setup.ts) starts Redis, a Docker engine, a registry and PostgreSQL on the
 #   tests' own ports and its teardown stops them. Arguments go to jest, e.g.
 #   `npm test -- test/e2e/services.e2e-spec.ts`. DRYDOCK_SKIP_BUILD=1 skips the build;
@@ -17,4 +18,16 @@ ensure_node
 ensure_node_modules
 bash scripts/services.sh install --with-postgres
 if [[ ${DRYDOCK_SKIP_BUILD:-} != 1 ]]; then npm run build; fi
-exec node --experimental-vm-modules node_modules/jest/bin/jest.js --runInBand "$@"
+jest=(node --experimental-vm-modules node_modules/jest/bin/jest.js --runInBand)
+# Arguments that pick tests (paths, projects, names) run as asked, in one jest.
+for arg in "$@"; do [[ $arg == --ci ]] || exec "${jest[@]}" "$@"; done
+# The whole suite: the fault tier waits on timers (heartbeats, backoffs, signals) far more than it
+# works, so it runs beside the other tiers, in a second jest. Both share the test services (leases,
+# see test/global-setup.ts); the fault tests use their own Redis and registry where they stop one,
+# and build ids of their own on the shared engine (test/fault/build-probes.ts).
+"${jest[@]}" --selectProjects fault "$@" > >(sed -u 's/^/[fault] /') 2>&1 &
+fault=$!
+status=0
+"${jest[@]}" --selectProjects unit integration e2e "$@" || status=$?
+wait "$fault" || status=$?
+exit "$status"

@@ -16,19 +16,27 @@ import type { DrydockCluster, DrydockProcess } from './harness.js';
 
 /**
  * A migrated SQLite database whose build ids start at a random high number, for a cluster's
- * DATABASE_URL. Containers are labelled `drydock.build=<id>` on the shared test engine, and every
- * other suite's fresh database starts at 1: their sweeps would remove this suite's containers.
+ * DATABASE_URL. Containers are labelled `drydock.build=<id>` on the shared test engine, and the
+ * e2e tier (running beside this one) starts every fresh database at 1: their sweeps would remove
+ * this suite's containers.
  */
 export async function sqliteWithUnusedBuildIds(): Promise<string> {
   const url = `sqlite:${path.join(mkdtempSync(path.join(testServices().dataDir, 'fault-db-')), 'drydock.db')}`;
+  await startBuildIdsHigh(url);
+  return url;
+}
+
+/** Migrates the database at `url` (SQLite or PostgreSQL) and moves its next build id to a random high number. */
+export async function startBuildIdsHigh(url: string): Promise<void> {
   const database = createDatabase(url);
+  const next = randomInt(1_000_000, 1_000_000_000);
   try {
     await migrateToLatest(database);
-    await sql`insert into sqlite_sequence (name, seq) values ('builds', ${randomInt(1_000_000, 1_000_000_000)})`.execute(database.db);
+    if (database.dialect === 'sqlite') await sql`insert into sqlite_sequence (name, seq) values ('builds', ${next})`.execute(database.db);
+    else await sql`select setval(pg_get_serial_sequence('builds', 'id'), ${next})`.execute(database.db);
   } finally {
     await database.db.destroy();
   }
-  return url;
 }
 
 /** A repository whose test step sleeps `seconds` (the build is mid-step long enough to be hit). */

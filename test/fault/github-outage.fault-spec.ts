@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startE2eWorld, waitForBuild, type E2eWorld, type ReceivedStatus, type RepoFiles } from '@drydock/testing';
+import { sqliteWithUnusedBuildIds } from './build-probes.js';
 
 /**
  * GitHub down, then rate-limited, while builds run: the report outbox gets every commit its
@@ -8,7 +9,7 @@ import { startE2eWorld, waitForBuild, type E2eWorld, type ReceivedStatus, type R
  */
 let world: E2eWorld;
 beforeAll(async () => {
-  world = await startE2eWorld();
+  world = await startE2eWorld({ env: { DATABASE_URL: await sqliteWithUnusedBuildIds() } }); // its builds' labels on the shared engine are its own
 });
 afterAll(() => world?.stop());
 

@@ -1,9 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Build } from '@drydock/core';
 import { createTempRepo, FakeGitHubServer, pushPayload, startGitHttpServer, type GitHttpServer, type TempRepo } from '@drydock/testing';
+import { sqliteWithUnusedBuildIds, startBuildIdsHigh } from './build-probes.js';
 import { DrydockCluster, FaultRedis, freshPostgresDatabase, postgresServer, TcpProxy } from './harness.js';
+
+jest.setTimeout(480_000); // 50 builds on the shared test engine, beside the e2e tier
 
 /**
  * Redis or the database down while webhooks arrive (issue 15). A webhook is answered 202
@@ -64,7 +67,7 @@ const buildIdOf = (answer: Answer): number => {
 
 describe('Redis down while webhooks arrive', () => {
   it('50 webhooks around a Redis crash: each answered 202 is built, any other was 503, none waited past GitHub’s timeout', async () => {
-    const cluster = DrydockCluster.create({ redisUrl: redis.url, githubApiUrl: github.url, env: { DRYDOCK_CONCURRENCY: '3' } });
+    const cluster = DrydockCluster.create({ redisUrl: redis.url, githubApiUrl: github.url, databaseUrl: await sqliteWithUnusedBuildIds(), env: { DRYDOCK_CONCURRENCY: '3' } });
     try {
       const started = [await cluster.startApi(), cluster.startWorker(), cluster.startWorker()];
       await Promise.all(started.map((p) => p.serving()));
@@ -109,6 +112,7 @@ describe('Redis down while webhooks arrive', () => {
 describe('the database down while webhooks arrive', () => {
   it('PostgreSQL refusing: every webhook is 503 saying nothing was stored (never 202 or 500), /healthz names it, and the redeliveries are built', async () => {
     const database = await freshPostgresDatabase('dbdown');
+    await startBuildIdsHigh(database.url);
     const proxy = await TcpProxy.start(postgresServer());
     const cluster = DrydockCluster.create({ redisUrl: redis.url, githubApiUrl: github.url, databaseUrl: database.urlThrough(proxy) });
     try {
