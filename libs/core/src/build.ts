@@ -1,6 +1,7 @@
 /** The domain model of a build: plain data, no IO. */
 
-export const BUILD_STATUSES = ['queued', 'running', 'success', 'failure', 'error', 'cancelled'] as const;
+/** `blocked`: a fork's pull request build waiting for a maintainer's approval; nothing of it runs until then. */
+export const BUILD_STATUSES = ['blocked', 'queued', 'running', 'success', 'failure', 'error', 'cancelled'] as const;
 export type BuildStatus = (typeof BUILD_STATUSES)[number];
 
 export const FINAL_STATUSES: readonly BuildStatus[] = ['success', 'failure', 'error', 'cancelled'];
@@ -71,12 +72,31 @@ export interface BuildRequest {
    * and tested on a throwaway engine, gets no secrets and is never pushed. Default false.
    */
   fork?: boolean;
+  /** The pull request the build is for (its number), also when a push of the same commit shares the build. */
+  pullRequest?: number | null;
+  /** The GitHub App installation the webhook came from (App mode): its token clones and reports. */
+  installationId?: number | null;
+  /**
+   * The commit the change is compared against for `.drydock.yml` `paths`: a push's `before`, a
+   * pull request's base. Null: compare against nothing (every image is built).
+   */
+  before?: string | null;
+  /** Stored `blocked` (a fork's pull request waiting for a maintainer) instead of `queued`. */
+  blocked?: boolean;
 }
 
-export interface Build extends Required<Omit<BuildRequest, 'rebuildOf' | 'retryOf' | 'fork'>> {
+export interface Build extends Required<Omit<BuildRequest, 'rebuildOf' | 'retryOf' | 'fork' | 'pullRequest' | 'installationId' | 'before' | 'blocked'>> {
   id: number;
   /** See `BuildRequest.fork`; fixed when the build is stored. */
   fork: boolean;
+  /** See `BuildRequest.pullRequest`. */
+  pullRequest: number | null;
+  /** See `BuildRequest.installationId`. */
+  installationId: number | null;
+  /** See `BuildRequest.before`. */
+  before: string | null;
+  /** Who let a `blocked` build run (a GitHub login, or `api`); null for a build that never waited. */
+  approvedBy: string | null;
   status: BuildStatus;
   steps: BuildStep[];
   images: BuildImage[];

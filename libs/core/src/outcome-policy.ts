@@ -67,6 +67,7 @@ export function viewOf({ code, message }: Outcome): OutcomeView {
 /** What GitHub is told about a build in this status. */
 export function commitStateOf(status: BuildStatus): CommitState {
   switch (status) {
+    case 'blocked':
     case 'queued':
     case 'running':
       return 'pending';

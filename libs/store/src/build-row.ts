@@ -19,6 +19,10 @@ export function toBuild(row: BuildRow): Build {
     rebuildOf: row.rebuild_of,
     retryOf: row.retry_of,
     fork: row.fork === 1,
+    pullRequest: row.pull_request,
+    installationId: row.installation_id === null ? null : Number(row.installation_id),
+    before: row.before_sha,
+    approvedBy: row.approved_by,
     steps: JSON.parse(row.steps) as BuildStep[],
     images: JSON.parse(row.images) as BuildImage[],
     keptImages: JSON.parse(row.kept_images) as KeptImage[],
@@ -44,7 +48,10 @@ export function newBuildRow(request: BuildRequest): Insertable<BuildsTable> {
     branch: branchOf(request.ref),
     sha: request.sha,
     event: request.event,
-    status: 'queued',
+    status: request.blocked === true ? 'blocked' : 'queued',
+    pull_request: request.pullRequest ?? null,
+    installation_id: request.installationId ?? null,
+    before_sha: request.before ?? null,
     default_branch: request.defaultBranch,
     rebuild_of: request.rebuildOf ?? null,
     retry_of: request.retryOf ?? null,
@@ -70,6 +77,9 @@ export function patchRow(patch: BuildPatch): Updateable<BuildsTable> {
   if (patch.startedAt !== undefined) row.started_at = patch.startedAt;
   if (patch.finishedAt !== undefined) row.finished_at = patch.finishedAt;
   if (patch.error !== undefined) row.error = patch.error;
+  if (patch.ref !== undefined) Object.assign(row, { ref: patch.ref, branch: branchOf(patch.ref) });
+  if (patch.pullRequest !== undefined) row.pull_request = patch.pullRequest;
+  if (patch.approvedBy !== undefined) row.approved_by = patch.approvedBy;
   return row;
 }
 

@@ -85,7 +85,7 @@ export interface BuildRunState {
 export type BuildWithRun = Build & { run: BuildRunState };
 
 export type BuildPatch = Partial<
-  Pick<Build, 'status' | 'sha' | 'steps' | 'images' | 'keptImages' | 'startedAt' | 'finishedAt' | 'error'>
+  Pick<Build, 'status' | 'sha' | 'steps' | 'images' | 'keptImages' | 'startedAt' | 'finishedAt' | 'error' | 'ref' | 'pullRequest' | 'approvedBy'>
 >;
 
 export interface BuildListQuery {

@@ -39,6 +39,14 @@ export interface BuildsTable {
   images: string;
   /** JSON text of KeptImage[]: what the build kept in the registry for a retry. */
   kept_images: ColumnType<string, string | undefined, string>;
+  /** See `Build.pullRequest`. */
+  pull_request: ColumnType<number | null, number | null | undefined, number | null>;
+  /** See `Build.installationId`; a bigint column: PostgreSQL may read it back as a string. */
+  installation_id: ColumnType<number | string | null, number | null | undefined, number | null>;
+  /** See `Build.before`. */
+  before_sha: ColumnType<string | null, string | null | undefined, string | null>;
+  /** See `Build.approvedBy`. */
+  approved_by: ColumnType<string | null, string | null | undefined, string | null>;
   error: string | null;
   created_at: Timestamp;
   started_at: NullableTimestamp;
@@ -75,7 +83,16 @@ export interface ReportOutboxTable {
   last_error: string | null;
 }
 
+/** Per repository, what its latest `.drydock.yml` said that matters before a clone. */
+export interface RepoSettingsTable {
+  repo: string;
+  /** 1: a new push to a branch or pull request cancels its older builds (the default). */
+  supersede: number;
+  updated_at: Timestamp;
+}
+
 export interface StoreTables {
+  repo_settings: RepoSettingsTable;
   builds: BuildsTable;
   build_logs: BuildLogsTable;
   deliveries: DeliveriesTable;

@@ -30,6 +30,19 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
       await subject?.close();
     });
 
+  it('stores what a pull request build carries, and a fork\'s build waiting for approval as blocked', async () => {
+    const repo = freshRepo();
+    const request = buildRequestFor(repo, { ref: 'refs/pull/7/head', event: 'pull_request', fork: true, blocked: true, pullRequest: 7, installationId: 9_000_000_001, before: 'a'.repeat(40) });
+    const [created] = (await store.createBuilds([request])).builds;
+    expect(created).toMatchObject({ status: 'blocked', pullRequest: 7, installationId: 9_000_000_001, before: 'a'.repeat(40), fork: true, approvedBy: null });
+    expect((await store.listUnfinished()).map((b) => b.id)).not.toContain(created.id); // nothing runs it until approved
+    const approved = await store.transition(created.id, ['blocked'], { status: 'queued', approvedBy: 'octocat' });
+    expect(approved).toMatchObject({ status: 'queued', approvedBy: 'octocat' });
+    const moved = await store.update(created.id, { ref: 'refs/heads/feature/y', pullRequest: 8 });
+    expect(moved).toMatchObject({ ref: 'refs/heads/feature/y', pullRequest: 8 });
+    expect((await store.list({ repo, branch: 'feature/y', limit: 5 })).items.map((b) => b.id)).toEqual([created.id]);
+  });
+
   it('round-trips a build through create, get and update', async () => {
     const repo = freshRepo();
     const { builds, duplicate } = await store.createBuilds([buildRequestFor(repo, { ref: 'refs/heads/feature/x', sha: null })]);
@@ -47,6 +60,10 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
       rebuildOf: null,
       retryOf: null,
       fork: false,
+      pullRequest: null,
+      installationId: null,
+      before: null,
+      approvedBy: null,
       steps: [],
       images: [],
       keptImages: [],
