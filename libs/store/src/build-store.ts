@@ -53,6 +53,12 @@ export interface BuildStore {
    */
   knownRepository(repo: string): Promise<KnownRepository | undefined>;
   /**
+   * What the repository's latest `.drydock.yml` said that the API needs before any clone
+   * (`saveRepoSettings`, from the worker's config step); the defaults for a repository never built.
+   */
+  repoSettings(repo: string): Promise<RepoSettings>;
+  saveRepoSettings(repo: string, settings: RepoSettings): Promise<void>;
+  /**
    * Retention: deletes the stored logs of builds created before `cutoff` (ISO time) and the
    * webhook deliveries received before it; the builds themselves stay. Idempotent.
    */
@@ -62,6 +68,12 @@ export interface BuildStore {
 }
 
 export const BUILD_STORE = Symbol('BuildStore');
+
+/** See `BuildStore.repoSettings`. */
+export interface RepoSettings {
+  /** A new push to a branch or pull request cancels its older builds (`.drydock.yml` `supersede`, default true). */
+  supersede: boolean;
+}
 
 export interface KnownRepository {
   cloneUrl: string;

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { DrydockError, nowIso, type Build, type BuildEvent, type BuildRequest, type BuildStatus } from '@drydock/core';
 import { newBuildRow, patchRow, toBuild, toBuildWithRun } from './build-row.js';
-import type { BuildListQuery, BuildPage, BuildPatch, BuildStore, BuildWithRun, KnownRepository, RunOwner } from './build-store.js';
+import type { BuildListQuery, BuildPage, BuildPatch, BuildStore, BuildWithRun, KnownRepository, RepoSettings, RunOwner } from './build-store.js';
 import { isUniqueViolation } from './database.js';
 import { encodeCursor, listQuery, pageSize } from './list-query.js';
 import type { StoreTables } from './schema.js';
@@ -113,6 +113,20 @@ export class KyselyBuildStore implements BuildStore {
       .orderBy('id', 'asc')
       .execute();
     return rows.map(toBuildWithRun);
+  }
+
+  async repoSettings(repo: string): Promise<RepoSettings> {
+    const row = await this.db.selectFrom('repo_settings').select('supersede').where('repo', '=', repo).executeTakeFirst();
+    return { supersede: row === undefined || row.supersede === 1 };
+  }
+
+  async saveRepoSettings(repo: string, settings: RepoSettings): Promise<void> {
+    const values = { supersede: settings.supersede ? 1 : 0, updated_at: nowIso() };
+    await this.db
+      .insertInto('repo_settings')
+      .values({ repo, ...values })
+      .onConflict((oc) => oc.column('repo').doUpdateSet(values))
+      .execute();
   }
 
   async knownRepository(repo: string): Promise<KnownRepository | undefined> {

@@ -43,6 +43,16 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
     expect((await store.list({ repo, branch: 'feature/y', limit: 5 })).items.map((b) => b.id)).toEqual([created.id]);
   });
 
+  it('keeps each repository\'s settings, with the defaults for one never built', async () => {
+    const repo = freshRepo();
+    expect(await store.repoSettings(repo)).toEqual({ supersede: true });
+    await store.saveRepoSettings(repo, { supersede: false });
+    expect(await store.repoSettings(repo)).toEqual({ supersede: false });
+    await store.saveRepoSettings(repo, { supersede: true });
+    expect(await store.repoSettings(repo)).toEqual({ supersede: true });
+    expect(await store.repoSettings(freshRepo())).toEqual({ supersede: true });
+  });
+
   it('round-trips a build through create, get and update', async () => {
     const repo = freshRepo();
     const { builds, duplicate } = await store.createBuilds([buildRequestFor(repo, { ref: 'refs/heads/feature/x', sha: null })]);
