@@ -1,10 +1,13 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@drydock/config';
-import { runBuild, type PipelineDeps } from '@drydock/pipeline';
+import { RepoBusy, runBuild, type PipelineDeps } from '@drydock/pipeline';
 import { BUILD_QUEUE, JobName, type JobOf } from '@drydock/queue';
 import { PIPELINE_DEPS } from './pipeline-deps.provider.js';
+
+/** How long a job whose repository is busy (see RepoBusy) waits before it asks again. */
+const REPO_BUSY_RETRY_MS = 2_000;
 
 /** A run in progress on this worker, and how to stop it without an outcome. */
 interface RunHere {
@@ -15,7 +18,8 @@ interface RunHere {
 
 /**
  * One job -> one `runBuild` (a run of its own; a job whose build another run has, or that is not
- * queued any more, does nothing). The queue's abort signal (see CancelListener) reaches the
+ * queued any more, does nothing; a build whose repository is busy waits in the delayed set and
+ * asks again). The queue's abort signal (see CancelListener) reaches the
  * running step; a lost lock on the job (BullMQ's `lockRenewalFailed`) stops the run at once, and
  * `handBackAll` (the worker's shutdown) gives every run back to the queue. Locks are renewed by
  * BullMQ's timer through the longest step: the steps wait on child processes, never block the loop.
@@ -36,16 +40,21 @@ export class BuildProcessor extends WorkerHost implements OnApplicationBootstrap
     this.worker.concurrency = this.config.concurrency;
   }
 
-  async process(job: Job<JobOf<typeof JobName.RunBuild>>, _token?: string, signal?: AbortSignal): Promise<string | undefined> {
+  async process(job: Job<JobOf<typeof JobName.RunBuild>>, token?: string, signal?: AbortSignal): Promise<string | undefined> {
     if (job.name !== JobName.RunBuild) throw new Error(`no handler for job ${job.name}`);
     const { buildId } = job.data;
     const here: RunHere = { buildId, lockLost: new AbortController(), handBack: new AbortController() };
     this.runs.set(job.id ?? '', here);
     try {
-      this.logger.log(`build ${buildId}: started (job ${job.id})`);
+      this.logger.debug(`build ${buildId}: job ${job.id} taken`);
       const build = await runBuild(buildId, this.deps, signal ?? new AbortController().signal, { lockLost: here.lockLost.signal, handBack: here.handBack.signal });
       this.logger.log(`build ${buildId}: ${build?.status ?? 'gone'}`);
       return build?.status;
+    } catch (error) {
+      if (!(error instanceof RepoBusy)) throw error;
+      // The build stays queued behind its repository's other builds: the job waits and asks again.
+      await job.moveToDelayed(Date.now() + REPO_BUSY_RETRY_MS, token);
+      throw new DelayedError();
     } finally {
       this.runs.delete(job.id ?? '');
     }

@@ -38,6 +38,7 @@ export const pipelineDepsProvider: Provider = {
       registry: config.registry.host,
       githubToken: config.github.token,
       buildTimeoutSeconds: config.buildTimeoutSeconds,
+      repoConcurrency: config.repoConcurrency,
       trustedRepos: config.trustedRepos,
     },
     warn: (message) => logger.warn(message),

@@ -77,7 +77,7 @@ describe('Reconciler', () => {
   const request: BuildRequest = { repo: 'acme/widget', cloneUrl: 'https://github.com/acme/widget.git', ref: 'refs/heads/main', sha: 'a'.repeat(40), event: 'push', defaultBranch: 'main' };
   const claimed = async (runId: string) => {
     const [build] = (await store.createBuilds([request])).builds;
-    await store.claim(build.id, { runId, owner: 'dead-host/7' }, { steps: [{ name: 'clone', status: 'running', startedAt: null, finishedAt: null }] });
+    await store.claim(build.id, { runId, owner: 'dead-host/7' }, { steps: [{ name: 'clone', status: 'running', startedAt: null, finishedAt: null }] }, 1);
     logs.open(build.id, [], { id: runId, attempt: 1 }).line('==> clone');
     return build;
   };
@@ -111,7 +111,7 @@ describe('Reconciler', () => {
     expect(events.published).toContainEqual({ type: 'build.changed', buildId: build.id, status: 'queued' });
 
     // the second run is lost too
-    await store.claim(build.id, { runId: 'lost-2', owner: 'dead-host/8' }, { steps: [{ name: 'clone', status: 'running', startedAt: null, finishedAt: null }, { name: 'config', status: 'pending', startedAt: null, finishedAt: null }] });
+    await store.claim(build.id, { runId: 'lost-2', owner: 'dead-host/8' }, { steps: [{ name: 'clone', status: 'running', startedAt: null, finishedAt: null }, { name: 'config', status: 'pending', startedAt: null, finishedAt: null }] }, 1);
     clock += 25_000;
     expect((await reconciler.pass()).map((a) => a.kind)).toEqual(['fail']);
 

@@ -68,3 +68,14 @@ describe('shutdown grace', () => {
     expect(() => loadConfig({ DRYDOCK_SHUTDOWN_GRACE: bad })).toThrow(/DRYDOCK_SHUTDOWN_GRACE/);
   });
 });
+
+describe('repository concurrency', () => {
+  it('runs one build of a repository at a time unless DRYDOCK_REPO_CONCURRENCY says more', () => {
+    expect(loadConfig({}).repoConcurrency).toBe(1);
+    expect(loadConfig({ DRYDOCK_REPO_CONCURRENCY: '3' }).repoConcurrency).toBe(3);
+  });
+
+  it.each(['0', '-1', '1.5', 'many'])('refuses %j at start-up, naming the variable', (bad) => {
+    expect(() => loadConfig({ DRYDOCK_REPO_CONCURRENCY: bad })).toThrow(/DRYDOCK_REPO_CONCURRENCY/);
+  });
+});

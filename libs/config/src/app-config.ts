@@ -54,6 +54,7 @@ const envSchema = z.object({
     .pipe(z.array(z.string().regex(IPV4_CIDR, 'each must be an IPv4 CIDR, e.g. 10.1.2.0/24'))),
   DRYDOCK_DATA_DIR: z.string().default('./data'),
   DRYDOCK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  DRYDOCK_REPO_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   DRYDOCK_LOG_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
   DRYDOCK_BUILD_TIMEOUT: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(3600),
   DRYDOCK_MAX_CHECKOUT_MB: z.coerce.number().int().min(1).default(2048),
@@ -112,6 +113,8 @@ export interface AppConfig {
   buildAllowNets: string[];
   dataDir: string;
   concurrency: number;
+  /** Builds of one repository running at once across all workers (`DRYDOCK_REPO_CONCURRENCY`); they start in the order they were created. */
+  repoConcurrency: number;
   logMaxBytes: number;
   /** Seconds a build may run (`DRYDOCK_BUILD_TIMEOUT`); a repository's `timeout:` may only shorten it. */
   buildTimeoutSeconds: number;
@@ -179,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     buildAllowNets: e.DRYDOCK_BUILD_ALLOW_NETS,
     dataDir,
     concurrency: e.DRYDOCK_CONCURRENCY,
+    repoConcurrency: e.DRYDOCK_REPO_CONCURRENCY,
     logMaxBytes: e.DRYDOCK_LOG_MAX_BYTES,
     buildTimeoutSeconds: e.DRYDOCK_BUILD_TIMEOUT,
     maxCheckoutMb: e.DRYDOCK_MAX_CHECKOUT_MB,

@@ -3,4 +3,4 @@ export * from './image-plan.js';
 export * from './image-tags.js';
 export * from './pipeline-deps.js';
 export * from './run-build.js';
-export { runWorkDir, type RunControl } from './run-ownership.js';
+export { RepoBusy, runWorkDir, type RunControl } from './run-ownership.js';

@@ -32,6 +32,8 @@ export interface PipelineSettings {
   registry: string;
   /** Sent to the GitHub host only (the git adapter enforces that). */
   githubToken?: string;
+  /** Builds of one repository running at once across all workers (DRYDOCK_REPO_CONCURRENCY; default 1). */
+  repoConcurrency?: number;
   /** Seconds a build may run; a repository's `timeout:` may only shorten it. */
   buildTimeoutSeconds: number;
   /** DRYDOCK_TRUSTED_REPOS: repositories whose compose test files may use more than the allow-list (never a fork's build); absent: none. */

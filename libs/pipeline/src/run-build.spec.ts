@@ -511,7 +511,7 @@ describe('runBuild: run ownership', () => {
 
   it('claims only a queued build: a build another run is running is left alone', async () => {
     const queued = await world.queued({ Dockerfile: DOCKERFILE });
-    await world.store.claim(queued.id, { runId: 'elsewhere', owner: 'other-host/2' }, {});
+    await world.store.claim(queued.id, { runId: 'elsewhere', owner: 'other-host/2' }, {}, 1);
     expect(await world.run(queued)).toMatchObject({ status: 'running' });
     expect(world.docker.calls).toEqual([]);
     expect((await world.runOf(queued.id))?.runId).toBe('elsewhere');

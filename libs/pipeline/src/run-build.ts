@@ -8,7 +8,7 @@ import { imageReports } from './image-statuses.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { releasedVersions } from './released-versions.js';
 import { keepForRetry, reusableImages, reuseImage } from './retry-images.js';
-import type { RunControl } from './run-ownership.js';
+import { RepoBusy, type RunControl } from './run-ownership.js';
 import { buildStep } from './steps/build.step.js';
 import { cloneStep } from './steps/clone.step.js';
 import { configStep } from './steps/config.step.js';
@@ -27,12 +27,15 @@ const FORK_NOT_PUSHED = 'the code comes from a fork';
  * reuses them instead of building, and skips the tests that had passed (see retry-images.ts).
  * Each call is a run of its own (see BuildStore `claim`): only a `queued` build is taken, and a
  * run that loses the build, or is told to hand it back (`control`), stops without an outcome.
+ * A build its repository is not ready for (`settings.repoConcurrency`) is left queued, untouched:
+ * this rejects `RepoBusy`, and the caller tries again later.
  * Resolves with the build as stored at the end (as found, if it was not this run's to take).
  */
 export async function runBuild(buildId: number, deps: PipelineDeps, signal: AbortSignal, control: RunControl = {}): Promise<Build | undefined> {
   const owner = { runId: randomUUID(), owner: deps.settings.workerId ?? `${hostname()}/${process.pid}` };
-  const claimed = await deps.store.claim(buildId, owner, { startedAt: nowIso(), finishedAt: null, steps: initialSteps(), images: [], error: null });
-  if (!claimed) return deps.store.get(buildId); // another run has it, or it was cancelled or finished before it started
+  const claimed = await deps.store.claim(buildId, owner, { startedAt: nowIso(), finishedAt: null, steps: initialSteps(), images: [], error: null }, deps.settings.repoConcurrency ?? 1);
+  if (claimed === 'repo_busy') throw new RepoBusy(buildId); // still queued, behind its repository's other builds
+  if (claimed === 'not_queued') return deps.store.get(buildId); // another run has it, or it was cancelled or finished before it started
   const run = await BuildRun.start(claimed, deps, signal, control);
   let plans: ImagePlan[] = [];
   let engine: DockerEngine | undefined; // the catch keeps the built images from it for a retry

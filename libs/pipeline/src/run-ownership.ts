@@ -28,6 +28,18 @@ export class RunStopped extends Error {
   }
 }
 
+/**
+ * Thrown by `runBuild` for a build that stays queued because its repository runs as many builds
+ * as it may, or an older build of it is still queued (BuildStore `claim` said `repo_busy`): no run
+ * started and nothing was written; ask again later.
+ */
+export class RepoBusy extends Error {
+  constructor(readonly buildId: number) {
+    super(`build ${buildId} waits for its repository's earlier builds`);
+    this.name = 'RepoBusy';
+  }
+}
+
 /** Each run works in a directory of its own, so a lost run never deletes the next run's checkout. */
 export const runWorkDir = (dataDir: string, buildId: number, runId: string): string => path.join(dataDir, 'builds', `${buildId}-${runId.slice(0, 8)}`);
 

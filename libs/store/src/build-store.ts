@@ -30,10 +30,13 @@ export interface BuildStore {
   update(id: number, patch: BuildPatch): Promise<Build>;
   /**
    * Claims a `queued` build for a new run: `running`, with `patch`, the run's id and worker,
-   * attempt + 1 and a heartbeat now. Undefined when the build is not queued (another run has
-   * it, it was cancelled, or it finished).
+   * attempt + 1 and a heartbeat now. `not_queued` when the build is not queued (another run has
+   * it, it was cancelled, or it finished). `repo_busy` when it stays queued because its
+   * repository already has `repoConcurrency` builds running, or an older build of it is still
+   * queued (one repository's builds start in the order they were created): ask again later.
+   * Atomic across processes: claims of one repository's builds never overshoot the limit.
    */
-  claim(id: number, run: RunOwner, patch: BuildPatch): Promise<BuildWithRun | undefined>;
+  claim(id: number, run: RunOwner, patch: BuildPatch, repoConcurrency: number): Promise<BuildWithRun | ClaimRefusal>;
   /**
    * Takes a `running` build over from run `fromRunId` (null: a build that has no run) for
    * `run`, keeping the attempt count: the reconciler ends or re-queues a run whose worker is
@@ -79,6 +82,9 @@ export interface KnownRepository {
   cloneUrl: string;
   defaultBranch: string | null;
 }
+
+/** Why `claim` took nothing (see there). */
+export type ClaimRefusal = 'not_queued' | 'repo_busy';
 
 /** Who runs an attempt: a fresh uuid per run, and the worker as `hostname/pid`. */
 export interface RunOwner {

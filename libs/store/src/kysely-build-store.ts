@@ -1,14 +1,18 @@
-import type { Kysely, Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import { DrydockError, nowIso, type Build, type BuildEvent, type BuildRequest, type BuildStatus } from '@drydock/core';
 import { newBuildRow, patchRow, toBuild, toBuildWithRun } from './build-row.js';
-import type { BuildListQuery, BuildPage, BuildPatch, BuildStore, BuildWithRun, KnownRepository, RepoSettings, RunOwner } from './build-store.js';
+import type { BuildListQuery, BuildPage, BuildPatch, BuildStore, BuildWithRun, ClaimRefusal, KnownRepository, RepoSettings, RunOwner } from './build-store.js';
 import { isUniqueViolation } from './database.js';
 import { encodeCursor, listQuery, pageSize } from './list-query.js';
 import type { StoreTables } from './schema.js';
 
 /** BuildStore on Kysely: the same queries on SQLite and PostgreSQL. Does not own `db`. */
 export class KyselyBuildStore implements BuildStore {
-  constructor(private readonly db: Kysely<StoreTables>) {}
+  private readonly onPostgres: boolean;
+
+  constructor(private readonly db: Kysely<StoreTables>) {
+    this.onPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
 
   async createBuilds(
     requests: BuildRequest[],
@@ -61,15 +65,36 @@ export class KyselyBuildStore implements BuildStore {
     return row && toBuild(row);
   }
 
-  async claim(id: number, run: RunOwner, patch: BuildPatch): Promise<BuildWithRun | undefined> {
-    const row = await this.db
-      .updateTable('builds')
-      .set((eb) => ({ ...patchRow(patch), status: 'running', ...runColumns(run), attempt: eb('attempt', '+', 1) }))
-      .where('id', '=', id)
-      .where('status', '=', 'queued')
-      .returningAll()
-      .executeTakeFirst();
-    return row && toBuildWithRun(row);
+  async claim(id: number, run: RunOwner, patch: BuildPatch, repoConcurrency: number): Promise<BuildWithRun | ClaimRefusal> {
+    return this.db.transaction().execute(async (trx) => {
+      // PostgreSQL (read committed) would let two claims both count the same running builds:
+      // they take turns per repository. SQLite has one writer at a time anyway.
+      if (this.onPostgres) await sql`select pg_advisory_xact_lock(${sql.lit(CLAIM_LOCK)}, hashtext(repo)) from builds where id = ${id}`.execute(trx);
+      const row = await trx
+        .updateTable('builds')
+        .set((eb) => ({ ...patchRow(patch), status: 'running', ...runColumns(run), attempt: eb('attempt', '+', 1) }))
+        .where('id', '=', id)
+        .where('status', '=', 'queued')
+        .where((eb) =>
+          eb(
+            eb.selectFrom('builds as running').select((r) => r.fn.countAll().as('n')).whereRef('running.repo', '=', 'builds.repo').where('running.status', '=', 'running'),
+            '<',
+            repoConcurrency,
+          ),
+        )
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb.selectFrom('builds as older').select('older.id').whereRef('older.repo', '=', 'builds.repo').where('older.status', '=', 'queued').whereRef('older.id', '<', 'builds.id'),
+            ),
+          ),
+        )
+        .returningAll()
+        .executeTakeFirst();
+      if (row) return toBuildWithRun(row);
+      const now = await trx.selectFrom('builds').select('status').where('id', '=', id).executeTakeFirst();
+      return now?.status === 'queued' ? 'repo_busy' : 'not_queued';
+    });
   }
 
   async takeOver(id: number, fromRunId: string | null, run: RunOwner): Promise<BuildWithRun | undefined> {
@@ -173,6 +198,9 @@ export class KyselyBuildStore implements BuildStore {
 
 /** The columns that say which run owns a build, with a heartbeat now. */
 const runColumns = ({ runId, owner }: RunOwner) => ({ run_id: runId, run_owner: owner, heartbeat_at: nowIso() });
+
+/** The first key of the advisory locks claims take per repository on PostgreSQL (the second is the repository's hash): "Dryd". */
+const CLAIM_LOCK = 0x44727964;
 
 /** Events only a signed webhook makes. */
 const WEBHOOK_EVENTS: BuildEvent[] = ['push', 'tag', 'pull_request'];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DrydockError, type BuildRequest } from '@drydock/core';
 import type { LogArchive } from '@drydock/logs';
-import type { BuildListQuery, BuildStore } from '@drydock/store';
+import type { BuildListQuery, BuildStore, BuildWithRun, ClaimRefusal } from '@drydock/store';
 
 /** A store under test, and how to throw it away. */
 export interface StoreSubject {
@@ -127,8 +127,8 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
     const repo = freshRepo();
     const [failed] = (await store.createBuilds([buildRequestFor(repo)])).builds;
     const kept = [{ image: 'app', reference: `localhost:5000/drydock-retry/${repo}/app:build-${failed.id}`, digest: `sha256:${'c'.repeat(64)}`, builtBy: failed.id, tested: true }];
-    const claimed = await store.claim(failed.id, { runId: 'run-kept', owner: 'host/1' }, { startedAt: '2024-05-01T10:00:00.000Z' });
-    expect(claimed?.keptImages).toEqual([]);
+    const claimed = claimedBuild(await store.claim(failed.id, { runId: 'run-kept', owner: 'host/1' }, { startedAt: '2024-05-01T10:00:00.000Z' }, 1));
+    expect(claimed.keptImages).toEqual([]);
     expect(await store.updateRun(failed.id, 'run-kept', { keptImages: kept })).toMatchObject({ keptImages: kept });
     const ended = await store.transition(failed.id, ['running'], { status: 'error', error: 'push failed' }, 'run-kept');
     expect(ended).toMatchObject({ status: 'error', keptImages: kept, retryOf: null });
@@ -307,21 +307,53 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
     const [build] = (await store.createBuilds([buildRequestFor(freshRepo())])).builds;
     const startedAt = '2024-05-01T10:00:00.000Z';
     const claims = await Promise.all(
-      ['run-a', 'run-b', 'run-c'].map((runId) => store.claim(build.id, { runId, owner: `host/${runId}` }, { startedAt, steps: [] })),
+      ['run-a', 'run-b', 'run-c'].map((runId) => store.claim(build.id, { runId, owner: `host/${runId}` }, { startedAt, steps: [] }, 1)),
     );
-    const won = claims.filter((c) => c !== undefined);
+    const won = claims.filter((c) => typeof c !== 'string');
+    expect(claims.filter((c) => typeof c === 'string')).toEqual(['not_queued', 'not_queued']);
     expect(won).toHaveLength(1);
     const [claimed] = won;
     expect(claimed).toMatchObject({ id: build.id, status: 'running', startedAt, run: { attempt: 1, owner: `host/${claimed?.run.runId}` } });
     expect(Date.parse(claimed?.run.heartbeatAt ?? '')).toBeGreaterThan(Date.now() - 60_000);
-    expect(await store.claim(build.id, { runId: 'late', owner: 'host/late' }, {})).toBeUndefined();
+    expect(await store.claim(build.id, { runId: 'late', owner: 'host/late' }, {}, 1)).toBe('not_queued');
     expect((await store.listUnfinished()).find((b) => b.id === build.id)?.run).toEqual(claimed?.run);
+  });
+
+  it('runs at most repoConcurrency builds of one repository, started in the order they were created', async () => {
+    const repo = freshRepo();
+    const [first, second, third] = (
+      await store.createBuilds(['1', '2', '3'].map((c) => buildRequestFor(repo, { sha: c.repeat(40) })))
+    ).builds;
+    const [other] = (await store.createBuilds([buildRequestFor(freshRepo())])).builds;
+    const claim = (id: number, runId: string, limit = 1) => store.claim(id, { runId, owner: 'host/1' }, {}, limit);
+
+    expect(await claim(second.id, 'early')).toBe('repo_busy'); // the first is older and still queued
+    expect((await store.get(second.id))?.status).toBe('queued');
+    expect(claimedBuild(await claim(first.id, 'r1')).id).toBe(first.id);
+    expect(await claim(second.id, 'r2')).toBe('repo_busy'); // one running already
+    expect(claimedBuild(await claim(other.id, 'o1')).id).toBe(other.id); // another repository is not held up
+    expect(claimedBuild(await claim(second.id, 'r2', 2)).id).toBe(second.id);
+    expect(await claim(third.id, 'r3', 2)).toBe('repo_busy');
+
+    await store.transition(first.id, ['running'], { status: 'success' }, 'r1');
+    expect(claimedBuild(await claim(third.id, 'r3', 2)).id).toBe(third.id);
+  });
+
+  it('never lets concurrent claims of one repository overshoot its limit', async () => {
+    const repo = freshRepo();
+    const builds = (await store.createBuilds(['4', '5', '6', '7'].map((c) => buildRequestFor(repo, { sha: c.repeat(40) })))).builds;
+    claimedBuild(await store.claim(builds[0].id, { runId: 'first', owner: 'host/1' }, {}, 2));
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(builds.slice(1).map((b, i) => store.claim(b.id, { runId: `race-${round}-${i}`, owner: `host/${i}` }, {}, 2)));
+    }
+    const running = (await store.listUnfinished()).filter((b) => b.repo === repo && b.status === 'running');
+    expect(running.map((b) => b.id).sort((x, y) => x - y)).toEqual([builds[0].id, builds[1].id]);
   });
 
   it('fences every write of a run on its id: a run taken over writes nothing more', async () => {
     const [build] = (await store.createBuilds([buildRequestFor(freshRepo())])).builds;
-    const first = await store.claim(build.id, { runId: 'first', owner: 'host/1' }, {});
-    expect(first?.run.runId).toBe('first');
+    const first = claimedBuild(await store.claim(build.id, { runId: 'first', owner: 'host/1' }, {}, 1));
+    expect(first.run.runId).toBe('first');
     const step = { name: 'clone' as const, status: 'running' as const, startedAt: null, finishedAt: null };
     expect(await store.updateRun(build.id, 'first', { steps: [step] })).toMatchObject({ steps: [step] });
 
@@ -337,18 +369,18 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
     expect(await store.transition(build.id, ['running'], { status: 'queued' }, 'reconciler')).toMatchObject({ status: 'queued' });
     expect((await store.listUnfinished()).find((b) => b.id === build.id)?.run).toEqual({ runId: null, owner: null, attempt: 1, heartbeatAt: null });
     expect(await store.updateRun(build.id, 'reconciler', {})).toBeUndefined();
-    const second = await store.claim(build.id, { runId: 'second', owner: 'host/4' }, {});
-    expect(second?.run).toMatchObject({ runId: 'second', attempt: 2 });
+    const second = claimedBuild(await store.claim(build.id, { runId: 'second', owner: 'host/4' }, {}, 1));
+    expect(second.run).toMatchObject({ runId: 'second', attempt: 2 });
     expect(await store.transition(build.id, ['running'], { status: 'failure' }, 'second')).toMatchObject({ status: 'failure' });
   });
 
   it('refreshes the heartbeat on every fenced write; a cancel keeps the run, which may close its steps but not end the build', async () => {
     const [build] = (await store.createBuilds([buildRequestFor(freshRepo())])).builds;
-    const claimed = await store.claim(build.id, { runId: 'beating', owner: 'host/1' }, {});
+    const claimed = claimedBuild(await store.claim(build.id, { runId: 'beating', owner: 'host/1' }, {}, 1));
     await new Promise((resolve) => setTimeout(resolve, 15));
     await store.updateRun(build.id, 'beating', {});
     const [after] = (await store.listUnfinished()).filter((b) => b.id === build.id);
-    expect(Date.parse(after.run.heartbeatAt ?? '')).toBeGreaterThan(Date.parse(claimed?.run.heartbeatAt ?? ''));
+    expect(Date.parse(after.run.heartbeatAt ?? '')).toBeGreaterThan(Date.parse(claimed.run.heartbeatAt ?? ''));
 
     expect(await store.transition(build.id, ['queued', 'running'], { status: 'cancelled' })).toMatchObject({ status: 'cancelled' });
     expect(await store.updateRun(build.id, 'beating', { steps: [] })).toMatchObject({ status: 'cancelled' });
@@ -374,6 +406,12 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
   });
 }
 
+
+/** The build a claim took; a refusal fails the test, naming it. */
+function claimedBuild(result: BuildWithRun | ClaimRefusal): BuildWithRun {
+  if (typeof result === 'string') throw new Error(`expected the claim to take the build, it answered ${result}`);
+  return result;
+}
 
 let repoCounter = 0;
 /** Each test works on its own repository, so tests sharing a database do not see each other's builds. */
