@@ -40,6 +40,7 @@ export const pipelineDepsProvider: Provider = {
       buildTimeoutSeconds: config.buildTimeoutSeconds,
       repoConcurrency: config.repoConcurrency,
       trustedRepos: config.trustedRepos,
+      secretsDir: config.secretsDir,
     },
     warn: (message) => logger.warn(message),
   }),

@@ -53,6 +53,7 @@ const envSchema = z.object({
     .transform((v) => v.split(',').map((net) => net.trim()).filter((net) => net !== ''))
     .pipe(z.array(z.string().regex(IPV4_CIDR, 'each must be an IPv4 CIDR, e.g. 10.1.2.0/24'))),
   DRYDOCK_DATA_DIR: z.string().default('./data'),
+  DRYDOCK_SECRETS_DIR: optionalText,
   DRYDOCK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   DRYDOCK_REPO_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   DRYDOCK_LOG_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
@@ -112,6 +113,11 @@ export interface AppConfig {
    */
   buildAllowNets: string[];
   dataDir: string;
+  /**
+   * Build secrets (`DRYDOCK_SECRETS_DIR`): `<dir>/<owner>/<repo>/<name>` files a repository's `.drydock.yml` may name
+   * (`secrets:`), passed to BuildKit, never to a fork's build. Unset: no secrets are available.
+   */
+  secretsDir: string | undefined;
   concurrency: number;
   /** Builds of one repository running at once across all workers (`DRYDOCK_REPO_CONCURRENCY`); they start in the order they were created. */
   repoConcurrency: number;
@@ -181,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustedRepos: e.DRYDOCK_TRUSTED_REPOS,
     buildAllowNets: e.DRYDOCK_BUILD_ALLOW_NETS,
     dataDir,
+    secretsDir: e.DRYDOCK_SECRETS_DIR === undefined ? undefined : path.resolve(e.DRYDOCK_SECRETS_DIR),
     concurrency: e.DRYDOCK_CONCURRENCY,
     repoConcurrency: e.DRYDOCK_REPO_CONCURRENCY,
     logMaxBytes: e.DRYDOCK_LOG_MAX_BYTES,

@@ -9,6 +9,7 @@ import { dockerClientConfigs, dockerClientEnv } from './client-env.js';
 import type {
   BuildImageOptions,
   BuildScoped,
+  BuildSecretFile,
   ComposeRunOptions,
   ComposeTestOptions,
   DockerEngine,
@@ -97,6 +98,7 @@ export class CliDockerEngine implements DockerEngine {
       if (o.target) args.push('--target', o.target);
       for (const [key, value] of Object.entries(o.buildArgs)) args.push('--build-arg', `${key}=${value}`);
       for (const [key, value] of Object.entries(o.labels)) args.push('--label', `${key}=${value}`);
+      for (const secret of o.secrets ?? []) args.push('--secret', secretArg(secret));
       args.push('--label', buildLabel(o.buildId)); // last, so a Dockerfile's or caller's own cannot stand in for it
       for (const tag of o.tags) args.push('-t', tag);
       args.push(o.contextDir);
@@ -280,6 +282,14 @@ function unreachable(result: CommandResult): DrydockError {
 
 function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new DrydockError('cancelled', 'cancelled');
+}
+
+/** `id=<id>,src=<src>`, which buildx reads as CSV: a value that would break out of its field is refused. */
+function secretArg({ id, src }: BuildSecretFile): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(id) || !path.isAbsolute(src) || /[,"\r\n]/.test(src)) {
+    throw new DrydockError('infrastructure', `build secret "${id}" cannot be passed to BuildKit: its id or file path has characters buildx does not read`);
+  }
+  return `id=${id},src=${src}`;
 }
 
 const words = (text: string) => text.split(/\s+/).filter(Boolean);

@@ -96,6 +96,18 @@ export interface BuildImageOptions extends BuildScoped {
   labels: Record<string, string>;
   /** Local tag(s) given to the result. */
   tags: string[];
+  /**
+   * BuildKit secrets (`--secret id=<id>,src=<src>`): a `RUN --mount=type=secret,id=<id>` step reads
+   * the file `src` (on the client's machine) at /run/secrets/<id>; it is in no layer of the image
+   * nor in the cache. An `id` must be a name of letters, digits, `_ . -`; a `src` must be absolute
+   * and free of `,` `"` and line breaks, else the call rejects `infrastructure` before building.
+   */
+  secrets?: BuildSecretFile[];
+}
+
+export interface BuildSecretFile {
+  id: string;
+  src: string;
 }
 
 export interface RunTestOptions extends BuildScoped {

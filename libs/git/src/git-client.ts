@@ -19,16 +19,30 @@
  * `resolveCommit` writes no work tree: it fetches the ref into the mirror and resolves with
  * its tip, or, when `sha` is given, with that commit's full sha once it is known to be
  * reachable from the ref; a sha that is not rejects with `DrydockError('unprocessable')`.
+ *
+ * `changedFiles` lists the files (paths relative to the repository root) that differ between
+ * the commits `from` and `to` (`to` checked out before): added, changed, deleted, and both
+ * names of a rename. It reads the repository's mirror and fetches `from` by its sha when the
+ * mirror lacks it (a force-pushed commit); it resolves null when `from` is not a full sha or
+ * cannot be found even so. Fails as `checkout` does.
  */
 export interface GitClient {
   checkout(options: CheckoutOptions): Promise<{ sha: string }>;
   resolveCommit(options: ResolveCommitOptions): Promise<{ sha: string }>;
+  changedFiles(options: ChangedFilesOptions): Promise<string[] | null>;
   removeCheckout(destDir: string): Promise<void>;
 }
 
 export const GIT_CLIENT = Symbol('GitClient');
 
 export type ResolveCommitOptions = Omit<CheckoutOptions, 'destDir' | 'onLog'>;
+
+export interface ChangedFilesOptions extends Pick<CheckoutOptions, 'cloneUrl' | 'token' | 'signal'> {
+  /** The commit compared against: a push's `before`, a pull request's base. */
+  from: string;
+  /** The commit built. */
+  to: string;
+}
 
 export interface CheckoutOptions {
   cloneUrl: string;

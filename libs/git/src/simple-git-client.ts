@@ -6,7 +6,7 @@ import { GitPluginError, simpleGit, type SimpleGit } from 'simple-git';
 import { DrydockError, messageOf } from '@drydock/core';
 import type { AppConfig } from '@drydock/config';
 import { checkoutSizeOf, formatMiB } from './checkout-size.js';
-import type { CheckoutOptions, GitClient, ResolveCommitOptions } from './git-client.js';
+import type { ChangedFilesOptions, CheckoutOptions, GitClient, ResolveCommitOptions } from './git-client.js';
 import { isNetworkFailure } from './git-failure.js';
 import { allowedEnvironment, DEFAULT_LOW_SPEED, gitEnvironment, gitRemote, type GitRemote, type LowSpeedLimit } from './git-env.js';
 import { withMirrorLock } from './mirror-lock.js';
@@ -70,6 +70,23 @@ export class SimpleGitClient implements GitClient {
       const onRef = (await git.raw(['merge-base', sha, tip]).catch(() => '')).trim() === sha;
       if (!onRef) throw new DrydockError('unprocessable', `commit ${o.sha} is not on ${o.ref} of ${shown}`);
       return { sha };
+    });
+  }
+
+  async changedFiles(options: ChangedFilesOptions): Promise<string[] | null> {
+    if (!FULL_SHA.test(options.from)) return null;
+    const o = { ...options, ref: 'HEAD', sha: options.to, onLog: () => undefined };
+    return this.withMirror(o, async ({ git, remote, shown }) => {
+      const to = await commitOf(git, options.to);
+      if (!to) throw new DrydockError('clone_failed', `commit ${options.to} not found in ${shown}`);
+      let from = await commitOf(git, options.from);
+      if (!from) {
+        await git.raw(['fetch', '--quiet', remote.url, options.from]).catch(() => undefined);
+        from = await commitOf(git, options.from);
+      }
+      if (!from) return null;
+      const out = await git.raw(['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', from, to, '--']);
+      return out.split('\0').filter((file) => file !== '');
     });
   }
 
@@ -148,6 +165,8 @@ export class SimpleGitClient implements GitClient {
       });
   }
 }
+
+const FULL_SHA = /^([0-9a-f]{40}|[0-9a-f]{64})$/i;
 
 async function commitOf(git: SimpleGit, rev: string): Promise<string | null> {
   const sha = await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]).catch(() => '');

@@ -14,10 +14,10 @@ import {
 } from '@drydock/core';
 import type { BuildEngines, DockerEngine, EngineLease } from '@drydock/docker';
 import type { BuildReport } from '@drydock/github';
-import type { BuildLogWriter } from '@drydock/logs';
 import type { BuildPatch, BuildWithRun } from '@drydock/store';
 import { composeTrust } from './compose-allow.js';
 import type { ImagePlan } from './image-plan.js';
+import { MaskedLog } from './masked-log.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { RunOwnership, runWorkDir, type RunControl, type StopReason } from './run-ownership.js';
 import type { StepContext } from './step-context.js';
@@ -29,7 +29,7 @@ import type { StepContext } from './step-context.js';
  * channel. A run that stops without an outcome (`stopped`: lost, or handed back) writes no step.
  */
 export class BuildRun {
-  readonly log: BuildLogWriter;
+  readonly log: MaskedLog;
   readonly workDir: string;
   readonly context: StepContext;
   /** Aborts when the build is cancelled, runs out of time, or the run stops without an outcome. */
@@ -52,10 +52,18 @@ export class BuildRun {
   ) {
     this.ownership = ownership;
     this.signal = AbortSignal.any([cancel, this.deadline.signal, ownership.signal]);
-    this.log = logs.open(build.id, [], { id: ownership.runId, attempt: ownership.attempt });
+    this.log = new MaskedLog(logs.open(build.id, [], { id: ownership.runId, attempt: ownership.attempt }));
     this.workDir = runWorkDir(settings.dataDir, build.id, ownership.runId);
     const compose = composeTrust(build.cloneUrl, settings.trustedRepos ?? [], build.fork === true);
-    this.context = { buildId: build.id, runId: ownership.runId, log: this.log, signal: this.signal, composeTrust: compose, confirmOwnership: () => ownership.confirm() };
+    this.context = {
+      buildId: build.id,
+      runId: ownership.runId,
+      log: this.log,
+      signal: this.signal,
+      composeTrust: compose,
+      confirmOwnership: () => ownership.confirm(),
+      mask: (values) => this.log.add(values),
+    };
   }
 
   /** Opens the log and a fresh work dir for a run that just claimed its build, and starts its heartbeat; its clock starts now. */
@@ -167,7 +175,7 @@ export class BuildRun {
   outcomeOf(err: unknown): Outcome {
     if (this.deadline.signal.aborted && !this.cancel.aborted) return { code: 'timeout', message: `timed out after ${formatSeconds(this.timeoutSeconds)}` };
     if (this.cancel.aborted) return { code: 'cancelled', message: 'Cancelled' };
-    return { code: errorCodeOf(err), message: messageOf(err) };
+    return { code: errorCodeOf(err), message: this.log.mask(messageOf(err)) };
   }
 
   /** Marks steps still open: the one that was running gets the outcome's step status, the ones never started theirs. */

@@ -28,7 +28,7 @@ describe('loadDrydockConfig', () => {
   it('builds ./Dockerfile with no tests when there is no config', async () => {
     const dir = checkout({ Dockerfile: 'FROM busybox' });
     expect(await loadDrydockConfig(dir)).toEqual({
-      images: [{ name: null, contextDir: dir, dockerfile: 'Dockerfile', target: undefined, buildArgs: {}, testCommands: [] }],
+      images: [{ name: null, contextDir: dir, dockerfile: 'Dockerfile', target: undefined, buildArgs: {}, testCommands: [], branches: null, paths: null, secrets: [] }],
       composeTestFile: null,
       timeoutSeconds: null,
       supersede: true,
@@ -115,5 +115,33 @@ describe('loadDrydockConfig bounds', () => {
   it('refuses a config file over 1 MiB unparsed', async () => {
     const err = await configError({ Dockerfile: 'x', '.drydock.yml': `# ${'x'.repeat(1024 * 1024)}\n` });
     expect(err.message).toMatch(/^\.drydock\.yml: is \d+ bytes; the limit is 1048576/);
+  });
+});
+
+describe('loadDrydockConfig rules: branches, paths, secrets', () => {
+  const files = (image: string) => ({ Dockerfile: 'x', '.drydock.yml': `images:\n  - ${image}\n` });
+
+  it('reads branches and paths as glob lists (one glob alone too), and secrets without repeats', async () => {
+    const dir = checkout(files('branches: [main, "release/*"]\n    paths: services/api/**\n    secrets: [NPM_TOKEN, id_rsa.pub, NPM_TOKEN]'));
+    expect((await loadDrydockConfig(dir)).images[0]).toMatchObject({ branches: ['main', 'release/*'], paths: ['services/api/**'], secrets: ['NPM_TOKEN', 'id_rsa.pub'] });
+  });
+
+  it.each([
+    ['branches: []', 'images[0].branches', 'must list at least one glob; leave it out to build on every branch'],
+    ['paths: [""]', 'images[0].paths[0]', 'must not be empty'],
+    ['paths: { a: 1 }', 'images[0].paths', ''],
+    ['secrets: [../other/TOKEN]', 'images[0].secrets[0]', 'must be a secret name'],
+    ['secrets: [".."]', 'images[0].secrets[0]', 'must be a secret name'],
+    ['secrets: TOKEN', 'images[0].secrets', ''],
+    ['secret: [TOKEN]', 'images[0].secret', ''],
+  ])('refuses %s, naming %s', async (image, field, problem) => {
+    const err = await configError(files(image));
+    expect(err.field).toBe(field);
+    expect(err.message).toContain(`.drydock.yml: ${field}: ${problem}`);
+  });
+
+  it('refuses more than 100 globs', async () => {
+    const globs = Array.from({ length: 101 }, (_, i) => `"d${i}/**"`).join(', ');
+    expect((await configError(files(`paths: [${globs}]`))).field).toBe('images[0].paths');
   });
 });

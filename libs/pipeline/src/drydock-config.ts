@@ -1,10 +1,10 @@
 import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
 import { ConfigError } from '@drydock/core';
 import { readConfigFile, refuseEscapingSymlinks, regularFileInside, resolveInside } from './checkout-paths.js';
-import { MAX_IMAGES, imagesAtLeast, timeoutSchema } from './config-bounds.js';
+import { MAX_IMAGES, imagesAtLeast } from './config-bounds.js';
+import { configSchema, type ImageConfig } from './config-schema.js';
 
 /**
  * `.drydock.yml`: what to build and how to test it. The schema grows by adding optional
@@ -13,27 +13,7 @@ import { MAX_IMAGES, imagesAtLeast, timeoutSchema } from './config-bounds.js';
 export const CONFIG_FILE = '.drydock.yml';
 export const COMPOSE_TEST_FILE = 'docker-compose.test.yml';
 
-const commandList = z.union([z.string().min(1).transform((c) => [c]), z.array(z.string().min(1))]);
-
-const imageSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be a lowercase image name like "api" or "team/api"')
-    .optional(),
-  context: z.string().min(1).default('.'),
-  dockerfile: z.string().min(1).default('Dockerfile'),
-  target: z.string().min(1).optional(),
-  build_args: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
-  test: commandList.default([]),
-});
-
-const configSchema = z.strictObject({
-  timeout: timeoutSchema.optional(),
-  supersede: z.boolean().default(true),
-  images: z.array(imageSchema).min(1, 'must list at least one image').max(MAX_IMAGES).default([{ context: '.', dockerfile: 'Dockerfile', build_args: {}, test: [] }]),
-});
-
-export type ImageConfig = z.infer<typeof imageSchema>;
+export type { ImageConfig } from './config-schema.js';
 
 export interface DrydockConfig {
   images: ImageSpec[];
@@ -55,6 +35,12 @@ export interface ImageSpec {
   target?: string;
   buildArgs: Record<string, string>;
   testCommands: string[];
+  /** `branches:` globs: on a branch build, the image is built only when the branch matches one; null: every branch. */
+  branches: string[] | null;
+  /** `paths:` globs: the image is built only when the change touched a matching file; null: always. */
+  paths: string[] | null;
+  /** `secrets:` names, distinct (see build-secrets.ts). */
+  secrets: string[];
 }
 
 export async function loadDrydockConfig(checkoutDir: string): Promise<DrydockConfig> {
@@ -121,6 +107,9 @@ async function resolveImage(checkoutDir: string, root: string, image: ImageConfi
     target: image.target,
     buildArgs: image.build_args,
     testCommands: image.test,
+    branches: image.branches ?? null,
+    paths: image.paths ?? null,
+    secrets: [...new Set(image.secrets)],
   };
 }
 

@@ -25,15 +25,24 @@ export interface ImagePlan {
   labels: Record<string, string>;
   /** The per-image status context (`drydock/<label>`) when the build has several images, else null. */
   context: string | null;
+  /**
+   * Why this build leaves the image out (`.drydock.yml` `branches` or `paths`, see image-rules.ts):
+   * it is not built, tested nor pushed, and its status says so as a success; null: it is built.
+   */
+  skip: string | null;
 }
 
-/** `released`: the versions the repository released before (see `imageTags`); `nonce` makes the local names unguessable. */
+/**
+ * `released`: the versions the repository released before (see `imageTags`); `skips`: per spec, why
+ * the build leaves it out, or null; `nonce` makes the local names unguessable.
+ */
 export function planImages(
   build: Build,
   sha: string,
   specs: ImageSpec[],
   registry: string,
   released: readonly string[] = [],
+  skips: ReadonlyArray<string | null> = [],
   now = new Date(),
   nonce = randomBytes(16).toString('hex'),
 ): ImagePlan[] {
@@ -53,6 +62,7 @@ export function planImages(
       localRef: localImageName(build.id, nonce, index),
       labels,
       context: specs.length > 1 ? label : null,
+      skip: skips[index] ?? null,
     };
   });
 }

@@ -4,13 +4,15 @@ import type { ImagePlan } from './image-plan.js';
 
 /**
  * With several images, each also reports to its own context (`drydock/<image>`) beside the
- * aggregate `drydock`: pending while the build runs, then its own outcome.
+ * aggregate `drydock`: pending while the build runs, then its own outcome. An image the build
+ * leaves out (`ImagePlan.skip`) reports `success` "skipped: <why>" from the start.
  */
 export function imageReports(build: Build, plans: ImagePlan[]): BuildReport[] {
-  return plans.flatMap((plan) => (plan.context === null ? [] : [{ image: plan.context, ...imageOutcome(build, plan.label) }]));
+  return plans.flatMap((plan) => (plan.context === null ? [] : [{ image: plan.context, ...imageOutcome(build, plan) }]));
 }
 
-function imageOutcome(build: Build, label: string): Omit<BuildReport, 'image'> {
+function imageOutcome(build: Build, { label, skip }: ImagePlan): Omit<BuildReport, 'image'> {
+  if (skip !== null) return { state: 'success', description: `skipped: ${skip}` }; // left out by .drydock.yml: nothing of it can fail
   const state = commitStateOf(build.status);
   if (state === 'pending') return { state, description: 'Build running' };
   const steps = build.steps.filter((s) => s.image === label);

@@ -38,4 +38,6 @@ export interface PipelineSettings {
   buildTimeoutSeconds: number;
   /** DRYDOCK_TRUSTED_REPOS: repositories whose compose test files may use more than the allow-list (never a fork's build); absent: none. */
   trustedRepos?: readonly string[];
+  /** DRYDOCK_SECRETS_DIR: build secrets are `<secretsDir>/<owner>/<repo>/<name>` (see build-secrets.ts); absent: none. */
+  secretsDir?: string;
 }

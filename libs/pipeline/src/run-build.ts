@@ -21,7 +21,8 @@ const FORK_NOT_PUSHED = 'the code comes from a fork';
 /**
  * The whole pipeline, top to bottom: claim -> report pending -> the repository's engine (a throwaway
  * one for a fork's code) -> clone -> .drydock.yml -> plan the images -> per image: build -> test ->
- * (all passed, and not a fork) push -> report the outcome.
+ * (all passed, and not a fork) push -> report the outcome. An image `.drydock.yml` leaves out of
+ * this build (`branches`, `paths`) has its steps skipped, with the reason.
  * A step that throws stops the build; nothing is pushed unless every image built and passed. A
  * build that ends without success keeps the images it built for a retry; a retry (`retryOf`)
  * reuses them instead of building, and skips the tests that had passed (see retry-images.ts).
@@ -50,24 +51,29 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
       cloneStep(ctx, deps.git, { cloneUrl: build.cloneUrl, ref: build.ref, sha: build.sha, token: deps.settings.githubToken, destDir }),
     );
     if (checkout.sha !== run.build.sha) await run.save({ sha: checkout.sha });
-    const config = await run.step('config', (ctx) => configStep(ctx, docker, checkout.dir));
+    const { githubToken: token, secretsDir } = deps.settings;
+    const config = await run.step('config', (ctx) => configStep(ctx, { docker, git: deps.git, store: deps.store }, { build, checkout, token, secretsDir }));
     if (config.timeoutSeconds !== null) run.limitTo(Math.min(config.timeoutSeconds, deps.settings.buildTimeoutSeconds));
     const released = tagOf(build.ref) ? await releasedVersions(deps.store, build.repo) : [];
-    plans = planImages(run.build, checkout.sha, config.images, deps.settings.registry, released);
+    plans = planImages(run.build, checkout.sha, config.images, deps.settings.registry, released, config.skips);
     await run.planSteps(plans);
     for (const report of imageReports(run.build, plans)) await run.report(report);
     const reusable = await reusableImages(run.build, deps.store);
     for (const plan of plans) {
+      if (plan.skip !== null) {
+        for (const step of ['build', 'test', 'push'] as const) await run.skip(step, plan.skip, plan);
+        continue;
+      }
       const kept = reusable.get(plan.label);
       const reusedImage = kept && (await reuseImage(run.context, docker, plan, kept));
       if (reusedImage) reused.set(plan.label, reusedImage);
       if (reusedImage) await run.skip('build', `reused image built by build ${reusedImage.builtBy} (${reusedImage.digest})`, plan);
-      else await run.step('build', (ctx) => buildStep(ctx, docker, plan, checkout.dir), plan);
+      else await run.step('build', (ctx) => buildStep(ctx, docker, plan, checkout.dir, config.secrets), plan);
       if (reusedImage?.tested) await run.skip('test', `its tests passed in build ${build.retryOf}`, plan);
       else await run.step('test', (ctx) => testStep(ctx, docker, plan, config.composeTestFile, checkout.dir), plan);
     }
     const pushed: BuildImage[] = [];
-    for (const plan of plans) {
+    for (const plan of plans.filter((p) => p.skip === null)) {
       if (build.fork) {
         await run.skip('push', FORK_NOT_PUSHED, plan);
         continue;
@@ -75,14 +81,21 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
       pushed.push(await run.step('push', (ctx) => pushStep(ctx, docker, plan), plan));
       await run.save({ images: pushed });
     }
-    const summary = build.fork ? `Built and tested, not pushed: ${FORK_NOT_PUSHED}` : `Pushed ${plans.map((p) => `${p.repository}:${p.tags[0]}`).join(', ')}`;
-    outcome = { code: null, message: summary };
+    outcome = { code: null, message: summaryOf(build, plans) };
   } catch (err) {
     if (run.stopped) return stopWithoutOutcome(run, deps);
     outcome = run.outcomeOf(err);
     await keepForRetry(run, engine, plans, reused, deps.settings.registry);
   }
   return finish(run, deps, outcome, plans);
+}
+
+/** What a build that succeeded did, for its status. */
+function summaryOf(build: Build, plans: ImagePlan[]): string {
+  const built = plans.filter((p) => p.skip === null);
+  if (built.length === 0) return plans.length === 1 ? `Skipped: ${plans[0].skip}` : 'Every image skipped (.drydock.yml branches and paths)';
+  if (build.fork) return `Built and tested, not pushed: ${FORK_NOT_PUSHED}`;
+  return `Pushed ${built.map((p) => `${p.repository}:${p.tags[0]}`).join(', ')}`;
 }
 
 /**

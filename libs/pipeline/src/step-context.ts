@@ -12,6 +12,8 @@ export interface StepContext {
   confirmOwnership?: () => Promise<void>;
   /** Whether the build's compose test file has trusted-repository rights (see `composeTrust`); absent: it has not. */
   composeTrust?: ComposeTrust;
+  /** Masks these values (build secrets) as `***` in the build's log and error from now on. */
+  mask: (values: readonly string[]) => void;
 }
 
 /** The `BuildScoped` options the Docker engine takes, from a step's context. */

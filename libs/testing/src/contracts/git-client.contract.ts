@@ -9,6 +9,8 @@ import { rejectionOf } from '../rejection.js';
 /** The files of the contract's repository, and of its second commit. */
 export const CONTRACT_FILES = { Dockerfile: 'FROM busybox\n', 'docs/with space/ünïcödé.txt': 'hello\n' };
 export const CONTRACT_NEXT_FILES = { ...CONTRACT_FILES, 'next.txt': 'two\n' };
+/** The files of a commit the server has only under `refs/pull/9/head` (see `GitClientSubject.hiddenSha`). */
+export const CONTRACT_HIDDEN_FILES = { ...CONTRACT_FILES, 'hidden.txt': 'h\n' };
 /** A checkout limit that lets CONTRACT_FILES through and stops CONTRACT_NEXT_FILES. */
 export const CONTRACT_CHECKOUT_LIMIT = Object.values(CONTRACT_FILES).reduce((sum, text) => sum + Buffer.byteLength(text), 0) + 1;
 
@@ -21,6 +23,8 @@ export interface GitClientSubject {
   tipSha: string;
   /** A commit of the repository on another branch, not reachable from `main`. */
   offMainSha: string;
+  /** A commit of CONTRACT_HIDDEN_FILES under no branch or tag (only `refs/pull/9/head`): a mirror of heads and tags lacks it. */
+  hiddenSha: string;
   /** The same repository through a client whose checkout limit is below the tip's size but above the first commit's. */
   limitedClient: GitClient;
   /** A clone URL where no repository is. */
@@ -82,6 +86,27 @@ export function describeGitClientContract(name: string, open: () => Promise<GitC
       await expect(resolve(null)).resolves.toEqual({ sha: subject.tipSha });
       await expect(resolve(subject.firstSha)).resolves.toEqual({ sha: subject.firstSha });
       expect((await rejectionOf(resolve(subject.offMainSha))).code).toBe('unprocessable');
+    });
+
+    it('lists the files that differ between two commits, fetching a commit the mirror lacks by its sha', async () => {
+      await checkout(); // `to` is checked out before, as in a build
+      const diff = (from: string, to = subject.tipSha) => subject.client.changedFiles({ cloneUrl: subject.cloneUrl, from, to, signal: new AbortController().signal });
+      await expect(diff(subject.firstSha)).resolves.toEqual(['next.txt']);
+      await expect(diff(subject.tipSha, subject.firstSha)).resolves.toEqual(['next.txt']);
+      await expect(diff(subject.tipSha)).resolves.toEqual([]);
+      await expect(diff(subject.hiddenSha)).resolves.toEqual(['hidden.txt', 'next.txt']);
+    });
+
+    it('resolves null for a commit to compare with that cannot be found, or is no full sha', async () => {
+      await checkout();
+      const diff = (from: string) => subject.client.changedFiles({ cloneUrl: subject.cloneUrl, from, to: subject.tipSha, signal: new AbortController().signal });
+      await expect(diff('deadbeef'.repeat(5))).resolves.toBeNull();
+      await expect(diff(subject.firstSha.slice(0, 7))).resolves.toBeNull();
+      await expect(diff('--output=/tmp/x')).resolves.toBeNull();
+      const controller = new AbortController();
+      controller.abort();
+      const call = subject.client.changedFiles({ cloneUrl: subject.cloneUrl, from: subject.firstSha, to: subject.tipSha, signal: controller.signal });
+      expect((await rejectionOf(call)).code).toBe('cancelled');
     });
 
     it('refuses a commit larger than the checkout limit, naming the limit, and writes none of it', async () => {

@@ -3,6 +3,7 @@ import { DrydockError } from '@drydock/core';
 import type {
   BuildImageOptions,
   BuildScoped,
+  BuildSecretFile,
   ComposeRunOptions,
   ComposeTestOptions,
   DockerEngine,
@@ -29,7 +30,7 @@ export interface ImageScript {
 
 /** Every call the fake took, in order. */
 export type DockerCall =
-  | { op: 'build'; buildId: number; dockerfile: string; tags: string[]; labels: Record<string, string>; buildArgs: Record<string, string> }
+  | { op: 'build'; buildId: number; dockerfile: string; tags: string[]; labels: Record<string, string>; buildArgs: Record<string, string>; secrets: BuildSecretFile[] }
   | { op: 'test'; buildId: number; image: string; command: string }
   | { op: 'compose'; buildId: number; image: string; composeFile: string }
   | { op: 'tag'; source: string; target: string }
@@ -77,8 +78,8 @@ export class FakeDockerEngine implements DockerEngine {
   }
 
   async buildImage(options: BuildImageOptions): Promise<{ imageId: string }> {
-    const { buildId, dockerfile, tags, labels, buildArgs } = options;
-    this.calls.push({ op: 'build', buildId, dockerfile, tags, labels, buildArgs });
+    const { buildId, dockerfile, tags, labels, buildArgs, secrets = [] } = options;
+    this.calls.push({ op: 'build', buildId, dockerfile, tags, labels, buildArgs, secrets });
     const script = this.scripts.get(dockerfile) ?? {};
     this.leftovers.add(buildId);
     for (const line of script.buildOutput ?? []) options.onLog(line);

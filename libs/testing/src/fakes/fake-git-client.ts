@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DrydockError, withoutCredentials } from '@drydock/core';
-import type { CheckoutOptions, GitClient, ResolveCommitOptions } from '@drydock/git';
+import type { ChangedFilesOptions, CheckoutOptions, GitClient, ResolveCommitOptions } from '@drydock/git';
 
 interface FakeCommit {
   sha: string;
@@ -73,6 +73,22 @@ export class FakeGitClient implements GitClient {
     const reachable = (this.history.get(`${options.cloneUrl} ${ref}`) ?? []).find((sha) => sha.startsWith(options.sha ?? ''));
     if (!reachable) throw new DrydockError('unprocessable', `commit ${options.sha} is not on ${options.ref} of ${url}`);
     return { sha: reachable };
+  }
+
+  /** Every `changedFiles` asked for, without its signal. */
+  readonly diffs: Array<Omit<ChangedFilesOptions, 'signal'>> = [];
+
+  async changedFiles({ signal, ...options }: ChangedFilesOptions): Promise<string[] | null> {
+    this.diffs.push(options);
+    if (signal.aborted) throw new DrydockError('cancelled', 'cancelled');
+    const url = withoutCredentials(options.cloneUrl);
+    if (!this.repos.has(options.cloneUrl)) throw new DrydockError('clone_failed', `git fetch ${url} failed: repository not found`);
+    const to = this.commits.get(options.to);
+    if (!to) throw new DrydockError('clone_failed', `commit ${options.to} not found in ${url}`);
+    const from = /^[0-9a-f]{40}$/.test(options.from) ? this.commits.get(options.from) : undefined;
+    if (!from) return null;
+    const names = new Set([...Object.keys(from.files), ...Object.keys(to.files)]);
+    return [...names].filter((name) => from.files[name] !== to.files[name]).sort();
   }
 
   async removeCheckout(destDir: string): Promise<void> {
