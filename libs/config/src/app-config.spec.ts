@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { loadConfig, memoryBytes } from './app-config.js';
 
@@ -41,6 +42,15 @@ describe('build engines', () => {
     expect(loadConfig({ DRYDOCK_ENGINES_DIR: '/var/lib/drydock/engines' }).engines).toEqual({ dir: '/var/lib/drydock/engines', max: 4 });
     expect(loadConfig({ DRYDOCK_ENGINES_DIR: '/e', DRYDOCK_MAX_ENGINES: '2' }).engines).toEqual({ dir: '/e', max: 2 });
     expect(() => loadConfig({ DRYDOCK_ENGINES_DIR: '/e', DRYDOCK_MAX_ENGINES: '0' })).toThrow(/DRYDOCK_MAX_ENGINES/);
+  });
+});
+
+describe('build secrets', () => {
+  it('has no secrets directory unless DRYDOCK_SECRETS_DIR is set; a relative one is resolved', () => {
+    expect(loadConfig({}).secretsDir).toBeUndefined();
+    expect(loadConfig({ DRYDOCK_SECRETS_DIR: ' ' }).secretsDir).toBeUndefined();
+    expect(loadConfig({ DRYDOCK_SECRETS_DIR: '/etc/drydock/secrets' }).secretsDir).toBe('/etc/drydock/secrets');
+    expect(loadConfig({ DRYDOCK_SECRETS_DIR: 'secrets' }).secretsDir).toBe(path.resolve('secrets'));
   });
 });
 
