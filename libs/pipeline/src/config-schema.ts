@@ -19,15 +19,12 @@ export const SECRET_NAME = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,128}$/;
 const commandList = z.union([z.string().min(1).transform((c) => [c]), z.array(z.string().min(1))]);
 
 /** One glob or a list of them (picomatch syntax); an empty list is refused, since it would match nothing. */
-const globList = (what: string) =>
-  z
-    .union([z.string().transform((g) => [g]), z.array(z.string())])
-    .pipe(
-      z
-        .array(z.string().min(1, 'must not be empty').max(500).refine(compiles, 'is not a valid glob'))
-        .min(1, `must list at least one glob; leave it out to build on every ${what}`)
-        .max(MAX_GLOBS),
-    );
+const globList = (what: string) => {
+  const glob = z.string().min(1, 'must not be empty');
+  return z
+    .union([glob.transform((g) => [g]), z.array(glob).min(1, `must list at least one glob; leave it out to build on every ${what}`)])
+    .pipe(z.array(z.string().max(500).refine(compiles, 'is not a valid glob')).max(MAX_GLOBS));
+};
 
 function compiles(glob: string): boolean {
   try {
@@ -88,6 +85,9 @@ export function drydockJsonSchema(): Record<string, unknown> {
     ...schema,
   };
 }
+
+/** Where the published schema lives, relative to the repository root. */
+export const DRYDOCK_SCHEMA_FILE = 'config/drydock.schema.json';
 
 /** The text of config/drydock.schema.json. */
 export const drydockJsonSchemaText = (): string => `${JSON.stringify(drydockJsonSchema(), null, 2)}\n`;

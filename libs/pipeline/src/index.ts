@@ -1,4 +1,5 @@
 export * from './drydock-config.js';
+export { DRYDOCK_SCHEMA_FILE, drydockJsonSchema, drydockJsonSchemaText } from './config-schema.js';
 export * from './image-plan.js';
 export * from './image-tags.js';
 export * from './pipeline-deps.js';
