@@ -30,6 +30,7 @@ describe('parseWebhook', () => {
           sha: '6113728f27ae82c7b1a177c8d03f9e96e0adf246',
           event: 'push',
           defaultBranch: 'master',
+          before: payload.before,
         },
       ],
     });

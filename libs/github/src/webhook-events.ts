@@ -27,6 +27,7 @@ const repositorySchema = z.object({
 const pushSchema = z.object({
   ref: z.string().startsWith('refs/'),
   after: z.string().regex(/^[0-9a-f]{40}$/, 'must be a 40-character commit sha'),
+  before: z.string().optional(),
   deleted: z.boolean().optional(),
   repository: repositorySchema,
 });
@@ -59,6 +60,8 @@ function parsePush(payload: unknown): WebhookOutcome {
         sha: push.after,
         event: isTag ? 'tag' : 'push',
         defaultBranch: push.repository.default_branch,
+        // what `.drydock.yml` `paths` compare against; all zeros (a new branch) is kept, and means nothing to compare
+        before: push.before !== undefined && /^[0-9a-f]{40}$/.test(push.before) ? push.before : null,
       },
     ],
   };
