@@ -89,3 +89,12 @@ describe('repository concurrency', () => {
     expect(() => loadConfig({ DRYDOCK_REPO_CONCURRENCY: bad })).toThrow(/DRYDOCK_REPO_CONCURRENCY/);
   });
 });
+
+describe('fork pull requests', () => {
+  it('waits for approval by default; DRYDOCK_FORK_PRS may run them sandboxed or ignore them, nothing else', () => {
+    expect(loadConfig({}).forkPrs).toBe('approve');
+    expect(loadConfig({ DRYDOCK_FORK_PRS: 'run' }).forkPrs).toBe('run');
+    expect(loadConfig({ DRYDOCK_FORK_PRS: 'off' }).forkPrs).toBe('off');
+    expect(() => loadConfig({ DRYDOCK_FORK_PRS: 'yes' })).toThrow(/DRYDOCK_FORK_PRS/);
+  });
+});

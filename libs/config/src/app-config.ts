@@ -23,6 +23,10 @@ const repoGlobs = () =>
 /** An IPv4 CIDR, `A.B.C.D/N` (a bare address is a /32). */
 const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)(\/([12]?\d|3[0-2]))?$/;
 
+/** What a pull request from a fork gets (`DRYDOCK_FORK_PRS`), see `AppConfig.forkPrs`. */
+export const FORK_PR_POLICIES = ['approve', 'run', 'off'] as const;
+export type ForkPrPolicy = (typeof FORK_PR_POLICIES)[number];
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
@@ -59,6 +63,7 @@ const envSchema = z.object({
   DRYDOCK_LOG_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
   DRYDOCK_BUILD_TIMEOUT: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(3600),
   DRYDOCK_MAX_CHECKOUT_MB: z.coerce.number().int().min(1).default(2048),
+  DRYDOCK_FORK_PRS: z.enum(FORK_PR_POLICIES).default('approve'),
   DRYDOCK_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
   DRYDOCK_SHUTDOWN_GRACE: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(600),
   DRYDOCK_TEST_MEMORY: z
@@ -126,6 +131,11 @@ export interface AppConfig {
   buildTimeoutSeconds: number;
   /** A checkout whose files add up to more than this many MiB fails the build (`DRYDOCK_MAX_CHECKOUT_MB`). */
   maxCheckoutMb: number;
+  /**
+   * Pull requests from forks (`DRYDOCK_FORK_PRS`): `approve` stores their builds `blocked` until a maintainer
+   * approves that head commit, `run` builds them sandboxed at once, `off` ignores them.
+   */
+  forkPrs: ForkPrPolicy;
   /** Mirrors of repositories not built, and logs and deliveries older than this many days are pruned (`DRYDOCK_RETENTION_DAYS`). */
   retentionDays: number;
   /**
@@ -193,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logMaxBytes: e.DRYDOCK_LOG_MAX_BYTES,
     buildTimeoutSeconds: e.DRYDOCK_BUILD_TIMEOUT,
     maxCheckoutMb: e.DRYDOCK_MAX_CHECKOUT_MB,
+    forkPrs: e.DRYDOCK_FORK_PRS,
     retentionDays: e.DRYDOCK_RETENTION_DAYS,
     shutdownGraceSeconds: e.DRYDOCK_SHUTDOWN_GRACE,
     testLimits: { memoryBytes: e.DRYDOCK_TEST_MEMORY, cpus: e.DRYDOCK_TEST_CPUS, pids: e.DRYDOCK_TEST_PIDS },

@@ -2,7 +2,9 @@ import { Logger, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@drydock/config';
 import { BUILD_REPORTER, OutboxReporter, SilentReporter } from './build-reporter.js';
 import { GITHUB_CLIENT, type GitHubClient } from './github-client.js';
+import { GITHUB_PERMISSIONS } from './github-permissions.js';
 import { OctokitGitHubClient } from './octokit-github-client.js';
+import { OctokitGitHubPermissions } from './octokit-github-permissions.js';
 import { OutboxDelivery } from './outbox-delivery.js';
 import { REPORT_OUTBOX, type ReportOutbox } from './report-outbox.js';
 
@@ -23,6 +25,11 @@ export const canReportToGitHub = (config: AppConfig): boolean => Boolean(config.
       useFactory: (config: AppConfig) => new OctokitGitHubClient(config.github.apiUrl, config.github.token),
     },
     {
+      provide: GITHUB_PERMISSIONS,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new OctokitGitHubPermissions(config.github.apiUrl, config.github.token),
+    },
+    {
       provide: BUILD_REPORTER,
       inject: [REPORT_OUTBOX, APP_CONFIG],
       useFactory: (outbox: ReportOutbox, config: AppConfig) =>
@@ -40,6 +47,6 @@ export const canReportToGitHub = (config: AppConfig): boolean => Boolean(config.
       },
     },
   ],
-  exports: [GITHUB_CLIENT, BUILD_REPORTER, OutboxDelivery],
+  exports: [GITHUB_CLIENT, GITHUB_PERMISSIONS, BUILD_REPORTER, OutboxDelivery],
 })
 export class GitHubModule {}

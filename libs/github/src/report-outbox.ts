@@ -2,6 +2,7 @@ import type { CommitState } from '@drydock/core';
 
 /** An update for GitHub as the reporter stores it: already masked, its context and link resolved. */
 export interface NewReport {
+  /** `NO_BUILD` (0) for a commit reported without a build. */
   buildId: number;
   /** owner/name */
   repo: string;

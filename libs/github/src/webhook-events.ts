@@ -13,32 +13,93 @@ export async function verifyWebhookSignature(secret: string, rawBody: string, si
   }
 }
 
+/**
+ * What a verified event asks of Drydock:
+ * - `build`: store and queue these builds (a fork's pull request has `fork` set; the API decides what it gets)
+ * - `skip`: a push whose head commit asks for no build (`marker`); the commit is still reported
+ * - `close`: a pull request was closed; the builds that exist only for it stop
+ * - `approve`: `login` commented `/drydock approve` on a pull request; it counts once GitHub says they may write
+ */
 export type WebhookOutcome =
   | { kind: 'ping'; zen: string }
   | { kind: 'build'; requests: BuildRequest[] }
+  | { kind: 'skip'; commit: CommitRef; marker: SkipMarker }
+  | { kind: 'close'; repo: string; pullRequest: number }
+  | { kind: 'approve'; repo: string; pullRequest: number; login: string; installationId: number | null }
   | { kind: 'ignored'; reason: string };
 
+/** A commit on GitHub, with the App installation the event came from (App mode). */
+export interface CommitRef {
+  /** owner/name */
+  repo: string;
+  sha: string;
+  installationId: number | null;
+}
+
+/** What a head commit message may say to build nothing (as GitHub Actions reads it). */
+export const SKIP_MARKERS = ['[skip ci]', '[ci skip]', '[no ci]', '[skip drydock]'] as const;
+export type SkipMarker = (typeof SKIP_MARKERS)[number];
+
+/** The first skip marker in a commit message, case-insensitive; null when there is none. */
+export function skipMarkerOf(message: string): SkipMarker | null {
+  const lower = message.toLowerCase();
+  return SKIP_MARKERS.find((marker) => lower.includes(marker)) ?? null;
+}
+
+/** The comment that approves a fork's pull request. */
+export const APPROVE_COMMAND = '/drydock approve';
+const PULL_REQUEST_BUILT = ['opened', 'synchronize', 'reopened'];
+
+const sha = z.string().regex(/^[0-9a-f]{40}$/, 'must be a 40-character commit sha');
+const ownerName = z.string().refine(isOwnerName, 'must be owner/name');
+const installationSchema = z.object({ id: z.number().int().positive() }).nullish();
+
 const repositorySchema = z.object({
-  full_name: z.string().refine(isOwnerName, 'must be owner/name'),
+  full_name: ownerName,
   clone_url: z.string().url(),
   default_branch: z.string().min(1),
 });
 
 const pushSchema = z.object({
   ref: z.string().startsWith('refs/'),
-  after: z.string().regex(/^[0-9a-f]{40}$/, 'must be a 40-character commit sha'),
+  after: sha,
   before: z.string().optional(),
   deleted: z.boolean().optional(),
+  head_commit: z.object({ message: z.string() }).nullish(),
   repository: repositorySchema,
+  installation: installationSchema,
 });
 
-/** Maps a verified GitHub event to what Drydock builds. Throws `invalid_request` naming the bad field. */
+const actionSchema = z.object({ action: z.string().min(1) });
+
+const pullRequestSchema = z.object({
+  number: z.number().int().positive(),
+  pull_request: z.object({
+    head: z.object({ sha, repo: z.object({ full_name: ownerName }).nullable() }),
+    base: z.object({ sha, repo: z.object({ full_name: ownerName }) }),
+  }),
+  repository: repositorySchema,
+  installation: installationSchema,
+});
+
+const issueCommentSchema = z.object({
+  issue: z.object({ number: z.number().int().positive(), pull_request: z.object({}).nullish() }),
+  comment: z.object({ body: z.string(), user: z.object({ login: z.string().min(1) }) }),
+  repository: z.object({ full_name: ownerName }),
+  installation: installationSchema,
+});
+
+/** Maps a verified GitHub event to what Drydock does. Throws `invalid_request` naming the bad field. */
 export function parseWebhook(event: string, payload: unknown): WebhookOutcome {
   switch (event) {
     case 'ping':
       return { kind: 'ping', zen: typeof (payload as { zen?: unknown })?.zen === 'string' ? (payload as { zen: string }).zen : '' };
     case 'push':
       return parsePush(payload);
+    case 'pull_request':
+      return parsePullRequest(payload);
+    case 'issue_comment':
+      return parseIssueComment(payload);
     default:
       return { kind: 'ignored', reason: `event "${event}" is not built` };
   }
@@ -49,6 +110,10 @@ function parsePush(payload: unknown): WebhookOutcome {
   if (push.deleted) return { kind: 'ignored', reason: `${push.ref} was deleted` };
   const isTag = push.ref.startsWith('refs/tags/');
   if (!isTag && !push.ref.startsWith('refs/heads/')) return { kind: 'ignored', reason: `ref ${push.ref} is not a branch or tag` };
+  const installationId = push.installation?.id ?? null;
+  // A tag is a release someone made on purpose: its commit's message does not skip it.
+  const marker = isTag ? null : skipMarkerOf(push.head_commit?.message ?? '');
+  if (marker) return { kind: 'skip', commit: { repo: push.repository.full_name, sha: push.after, installationId }, marker };
   return {
     kind: 'build',
     requests: [
@@ -62,9 +127,50 @@ function parsePush(payload: unknown): WebhookOutcome {
         defaultBranch: push.repository.default_branch,
         // what `.drydock.yml` `paths` compare against; all zeros (a new branch) is kept, and means nothing to compare
         before: push.before !== undefined && /^[0-9a-f]{40}$/.test(push.before) ? push.before : null,
+        installationId,
       },
     ],
   };
+}
+
+/**
+ * The head commit is fetched from the base repository as `refs/pull/<n>/head` (GitHub keeps it
+ * there for forks too), never from the fork. The head is a fork's when its repository is another
+ * one, or gone (a deleted fork): untrusted.
+ */
+function parsePullRequest(payload: unknown): WebhookOutcome {
+  const { action } = parseOrThrow(actionSchema, payload, 'pull_request');
+  if (action !== 'closed' && !PULL_REQUEST_BUILT.includes(action)) return { kind: 'ignored', reason: `pull_request "${action}" is not built` };
+  const pr = parseOrThrow(pullRequestSchema, payload, 'pull_request');
+  const repo = pr.repository.full_name;
+  if (action === 'closed') return { kind: 'close', repo, pullRequest: pr.number };
+  const { head, base } = pr.pull_request;
+  return {
+    kind: 'build',
+    requests: [
+      {
+        repo,
+        cloneUrl: withoutCredentials(pr.repository.clone_url),
+        ref: `refs/pull/${pr.number}/head`,
+        sha: head.sha,
+        event: 'pull_request',
+        defaultBranch: pr.repository.default_branch,
+        pullRequest: pr.number,
+        before: base.sha,
+        installationId: pr.installation?.id ?? null,
+        fork: head.repo === null || head.repo.full_name !== base.repo.full_name,
+      },
+    ],
+  };
+}
+
+function parseIssueComment(payload: unknown): WebhookOutcome {
+  const { action } = parseOrThrow(actionSchema, payload, 'issue_comment');
+  if (action !== 'created') return { kind: 'ignored', reason: `issue_comment "${action}" is not a command` };
+  const { issue, comment, repository, installation } = parseOrThrow(issueCommentSchema, payload, 'issue_comment');
+  if (!issue.pull_request) return { kind: 'ignored', reason: `#${issue.number} is an issue, not a pull request` };
+  if (comment.body.trim() !== APPROVE_COMMAND) return { kind: 'ignored', reason: `the comment is not "${APPROVE_COMMAND}"` };
+  return { kind: 'approve', repo: repository.full_name, pullRequest: issue.number, login: comment.user.login, installationId: installation?.id ?? null };
 }
 
 function parseOrThrow<T>(schema: z.ZodType<T>, payload: unknown, event: string): T {

@@ -51,6 +51,11 @@ export interface BuildStore {
   /** Builds stored but not finished, oldest first, with their runs: what the reconciler looks after. */
   listUnfinished(): Promise<BuildWithRun[]>;
   /**
+   * The repository's builds that have not ended, `blocked` ones too, oldest first: what a new
+   * push or pull request may join or supersede.
+   */
+  openBuildsOf(repo: string): Promise<Build[]>;
+  /**
    * How `repo` (owner/name) is cloned, as its latest signed webhook (a push, tag or pull_request
    * build) told; manual builds and rebuilds never count. Undefined for a repository no webhook named.
    */

@@ -140,6 +140,17 @@ export class KyselyBuildStore implements BuildStore {
     return rows.map(toBuildWithRun);
   }
 
+  async openBuildsOf(repo: string): Promise<Build[]> {
+    const rows = await this.db
+      .selectFrom('builds')
+      .selectAll()
+      .where('repo', '=', repo)
+      .where('status', 'in', ['blocked', 'queued', 'running'])
+      .orderBy('id', 'asc')
+      .execute();
+    return rows.map(toBuild);
+  }
+
   async repoSettings(repo: string): Promise<RepoSettings> {
     const row = await this.db.selectFrom('repo_settings').select('supersede').where('repo', '=', repo).executeTakeFirst();
     return { supersede: row === undefined || row.supersede === 1 };

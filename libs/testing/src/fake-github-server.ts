@@ -32,7 +32,8 @@ export interface FailureAnswer {
 
 /**
  * A local HTTP server that answers GitHub's REST shapes for what Drydock calls
- * (`POST /repos/{owner}/{repo}/statuses/{sha}`) and records every request. It can play an
+ * (`POST /repos/{owner}/{repo}/statuses/{sha}`, `GET /repos/{owner}/{repo}/collaborators/{username}/permission`
+ * from the table `grant` fills, `read` for anyone else, as on a public repository) and records every request. It can play an
  * outage: `failWith` refuses everything, `failNext` the next calls, `rateLimitFor` (now) and
  * `rateLimitNext` (after the queued failures) answer 403 with spent rate-limit headers until a
  * reset time, as github.com does.
@@ -43,6 +44,9 @@ export class FakeGitHubServer {
   readonly calls: StatusCall[] = [];
   /** While set, every request answers with this HTTP status (GitHub outage). */
   failWith: number | null = null;
+  /** Every permission question, as `owner/repo login`. */
+  readonly permissionQuestions: string[] = [];
+  private readonly permissions = new Map<string, string>();
   private readonly script: Array<FailureAnswer | { rateLimitMs: number }> = [];
   private limitedUntil = 0;
   private server?: Server;
@@ -50,6 +54,12 @@ export class FakeGitHubServer {
   get url(): string {
     const { port } = this.server?.address() as AddressInfo;
     return `http://127.0.0.1:${port}`;
+  }
+
+  /** `login`'s permission on `repo` (owner/name): `admin`, `maintain`, `write`, `triage`, `read` or `none`. */
+  grant(repo: string, login: string, permission: string): this {
+    this.permissions.set(`${repo} ${login}`, permission);
+    return this;
   }
 
   /** The next `count` status calls are refused with `answer` (a 500 unless given). */
@@ -107,6 +117,8 @@ export class FakeGitHubServer {
   private answer(req: IncomingMessage, body: string, res: ServerResponse): void {
     const match = /^\/repos\/([^/]+)\/([^/]+)\/statuses\/([0-9a-f]{40})$/.exec(req.url ?? '');
     if (this.failWith) return json(res, this.failWith, { message: 'Server Error' });
+    const asked = /^\/repos\/([^/]+)\/([^/]+)\/collaborators\/([^/]+)\/permission$/.exec(req.url ?? '');
+    if (req.method === 'GET' && asked) return this.answerPermission(`${asked[1]}/${asked[2]}`, decodeURIComponent(asked[3]), res);
     if (req.method !== 'POST' || !match) return json(res, 404, { message: 'Not Found' });
     const status = JSON.parse(body) as Pick<ReceivedStatus, 'state' | 'context' | 'description' | 'target_url'>;
     const failure = this.failureNow();
@@ -114,6 +126,14 @@ export class FakeGitHubServer {
     if (failure) return json(res, failure.status, { message: failure.message ?? 'Server Error' }, failure.headers);
     this.statuses.push({ ...status, repo: `${match[1]}/${match[2]}`, sha: match[3], authorization: req.headers.authorization, receivedAt: Date.now() });
     json(res, 201, { id: this.statuses.length, ...status });
+  }
+
+  /** GitHub's `permission` folds maintain into write and triage into read; `role_name` names the role. */
+  private answerPermission(repo: string, login: string, res: ServerResponse): void {
+    this.permissionQuestions.push(`${repo} ${login}`);
+    const role = this.permissions.get(`${repo} ${login}`) ?? 'read';
+    const permission = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
+    json(res, 200, { permission, role_name: role, user: { login } });
   }
 
   private failureNow(): FailureAnswer | undefined {

@@ -16,6 +16,7 @@ export * from './fakes/fake-docker-engine.js';
 export * from './fakes/fake-build-engines.js';
 export * from './fakes/fake-git-client.js';
 export * from './fakes/recording-reporter.js';
+export * from './fakes/fake-github-permissions.js';
 export * from './fakes/memory-build-store.js';
 export * from './contracts/build-store.contract.js';
 export * from './contracts/docker-engine.contract.js';

@@ -403,6 +403,22 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
     expect(unfinished.filter((id) => builds.some((b) => b.id === id))).toEqual([queued.id, running.id]);
     expect(unfinished).toEqual([...unfinished].sort((a, b) => a - b));
   });
+
+  it('lists a repository\'s open builds, blocked ones too, oldest first', async () => {
+    const repo = freshRepo();
+    const { builds } = await store.createBuilds([
+      buildRequestFor(repo),
+      buildRequestFor(repo, { fork: true, blocked: true, pullRequest: 3, ref: 'refs/pull/3/head', event: 'pull_request' }),
+      buildRequestFor(repo),
+      buildRequestFor(repo),
+    ]);
+    const [queued, blocked, running, done] = builds;
+    await store.createBuilds([buildRequestFor(freshRepo())]);
+    await store.update(running.id, { status: 'running' });
+    await store.update(done.id, { status: 'cancelled' });
+    expect((await store.openBuildsOf(repo)).map((b) => `${b.id} ${b.status}`)).toEqual([`${queued.id} queued`, `${blocked.id} blocked`, `${running.id} running`]);
+    expect(await store.openBuildsOf(freshRepo())).toEqual([]);
+  });
   });
 }
 

@@ -1,8 +1,9 @@
 import { isOwnerName, type Build } from '@drydock/core';
-import { STATUS_CONTEXT, type BuildReport, type BuildReporter } from '@drydock/github';
+import { NO_BUILD, STATUS_CONTEXT, type BuildReport, type BuildReporter, type CommitRef } from '@drydock/github';
 
 /** A report as GitHub would have received it. */
 export interface RecordedReport {
+  /** `NO_BUILD` (0) for a commit reported without a build. */
   buildId: number;
   sha: string | null;
   context: string;
@@ -21,9 +22,17 @@ export class RecordingReporter implements BuildReporter {
 
   async report(build: Build, update: BuildReport): Promise<string | undefined> {
     if (!build.sha || !isOwnerName(build.repo)) return undefined; // no GitHub commit to report on
+    return this.record(build.id, build.sha, update);
+  }
+
+  async reportCommit(commit: CommitRef, update: BuildReport): Promise<string | undefined> {
+    return this.record(NO_BUILD, commit.sha, update);
+  }
+
+  private record(buildId: number, sha: string, update: BuildReport): string | undefined {
     if (this.refuseWith !== null) return `could not report "${update.state}" to GitHub: ${this.refuseWith}`;
     const context = update.image ? `${STATUS_CONTEXT}/${update.image}` : STATUS_CONTEXT;
-    this.reports.push({ buildId: build.id, sha: build.sha, context, state: update.state, description: update.description });
+    this.reports.push({ buildId, sha, context, state: update.state, description: update.description });
     return undefined;
   }
 
