@@ -81,6 +81,16 @@ export class DrydockApi {
     return this.json({ method: 'POST', path: `/api/builds/${id}/retry`, notFound: `build ${id} not found` }, {});
   }
 
+  /** Queues a blocked build (a fork's pull request waiting for approval). */
+  approve(id: number): Promise<ApiBuild> {
+    return this.json({ method: 'POST', path: `/api/builds/${id}/approve`, notFound: `build ${id} not found` }, {});
+  }
+
+  /** Ends a blocked build without running it. */
+  decline(id: number): Promise<ApiBuild> {
+    return this.json({ method: 'POST', path: `/api/builds/${id}/decline`, notFound: `build ${id} not found` }, {});
+  }
+
   async cancel(id: number): Promise<void> {
     await this.send({ method: 'POST', path: `/api/builds/${id}/cancel`, notFound: `build ${id} not found` }, { body: {} });
   }

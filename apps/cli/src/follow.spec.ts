@@ -98,3 +98,18 @@ describe('drydock cancel', () => {
     expect(server.requests.at(-1)).toMatchObject({ method: 'POST', url: '/api/builds/42/cancel' });
   });
 });
+
+describe('drydock approve and decline', () => {
+  it('approves a blocked build and declines one; a build that is not blocked is refused with the server\'s reason', async () => {
+    server.addBuild(aBuild({ id: 60, status: 'blocked' }));
+    const approved = await cli.run(['approve', '60'], { DRYDOCK_URL: server.url });
+    expect(approved).toMatchObject({ code: 0, stdout: '#60 approved: queued\n' });
+    expect(server.requests.at(-1)).toMatchObject({ method: 'POST', url: '/api/builds/60/approve' });
+    const declined = await cli.run(['decline', '60', '--json'], { DRYDOCK_URL: server.url });
+    expect(declined.code).toBe(0);
+    expect(JSON.parse(declined.stdout)).toMatchObject({ id: 60, status: 'cancelled', error: 'declined' });
+    const refused = await cli.run(['approve', '42'], { DRYDOCK_URL: server.url });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/build 42 is success: only a blocked build can be approved/);
+  });
+});

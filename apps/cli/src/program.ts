@@ -6,6 +6,7 @@ import { buildsCommand } from './commands/builds.command.js';
 import { cancelCommand } from './commands/cancel.command.js';
 import { logsCommand } from './commands/logs.command.js';
 import { rebuildCommand } from './commands/rebuild.command.js';
+import { approveCommand, declineCommand } from './commands/approve.command.js';
 import { retryCommand } from './commands/retry.command.js';
 import { showCommand } from './commands/show.command.js';
 import { triggerCommand } from './commands/trigger.command.js';
@@ -33,7 +34,7 @@ export function createProgram(ctx: CliContext): Command {
     .option('--server <url>', 'the Drydock server (instead of DRYDOCK_URL)')
     .option('--token <token>', 'the API token (instead of DRYDOCK_API_TOKEN)')
     .addHelpText('after', EPILOGUE);
-  const commands = [buildsCommand, showCommand, logsCommand, triggerCommand, rebuildCommand, cancelCommand, retryCommand];
+  const commands = [buildsCommand, showCommand, logsCommand, triggerCommand, rebuildCommand, cancelCommand, retryCommand, approveCommand, declineCommand];
   for (const create of commands) program.addCommand(create(ctx).copyInheritedSettings(program));
   return program;
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { Webhooks } from '@octokit/webhooks';
 import { DrydockError } from '@drydock/core';
-import { examplePayload } from '@drydock/testing';
-import { parseWebhook, verifyWebhookSignature } from './webhook-events.js';
+import { examplePayload, pullRequestCommentPayload, pullRequestPayload } from '@drydock/testing';
+import { parseWebhook, skipMarkerOf, verifyWebhookSignature } from './webhook-events.js';
 
 describe('verifyWebhookSignature', () => {
   const body = JSON.stringify(examplePayload('ping'));
@@ -31,6 +31,7 @@ describe('parseWebhook', () => {
           event: 'push',
           defaultBranch: 'master',
           before: payload.before,
+          installationId: 1, // the example was sent to a GitHub App installation
         },
       ],
     });
@@ -58,5 +59,78 @@ describe('parseWebhook', () => {
     const payload = examplePayload('push', (p) => p.ref === 'refs/heads/master');
     delete (payload.repository as Record<string, unknown>).clone_url;
     expect(() => parseWebhook('push', payload)).toThrow(new DrydockError('invalid_request', 'malformed push payload: repository.clone_url: Invalid input: expected string, received undefined'));
+  });
+});
+
+describe('parseWebhook: pull requests', () => {
+  const sha = (c: string) => c.repeat(40);
+  const pr = (overrides: Partial<Parameters<typeof pullRequestPayload>[0]> = {}) =>
+    pullRequestPayload({ action: 'opened', number: 7, fullName: 'acme/widget', cloneUrl: 'https://github.com/acme/widget.git', headSha: sha('a'), baseSha: sha('b'), ...overrides });
+
+  it.each(['opened', 'synchronize', 'reopened'] as const)('builds the head of a pull request %s, fetched from the base repository', (action) => {
+    expect(parseWebhook('pull_request', pr({ action }))).toEqual({
+      kind: 'build',
+      requests: [
+        {
+          repo: 'acme/widget',
+          cloneUrl: 'https://github.com/acme/widget.git',
+          ref: 'refs/pull/7/head',
+          sha: sha('a'),
+          event: 'pull_request',
+          defaultBranch: 'main',
+          pullRequest: 7,
+          before: sha('b'),
+          installationId: null,
+          fork: false,
+        },
+      ],
+    });
+  });
+
+  it('marks a head from another repository, or from a deleted one, as a fork', () => {
+    expect(parseWebhook('pull_request', pr({ headRepo: 'stranger/widget' }))).toMatchObject({ requests: [{ fork: true, cloneUrl: 'https://github.com/acme/widget.git' }] });
+    expect(parseWebhook('pull_request', pr({ headRepo: null }))).toMatchObject({ requests: [{ fork: true }] });
+  });
+
+  it('closes on closed and ignores the other actions', () => {
+    expect(parseWebhook('pull_request', pr({ action: 'closed' }))).toEqual({ kind: 'close', repo: 'acme/widget', pullRequest: 7 });
+    expect(parseWebhook('pull_request', pr({ action: 'labeled' }))).toEqual({ kind: 'ignored', reason: 'pull_request "labeled" is not built' });
+  });
+
+  it('names the bad field of a malformed pull request', () => {
+    expect(() => parseWebhook('pull_request', pr({ headSha: 'main; rm -rf /' }))).toThrow(/malformed pull_request payload: pull_request.head.sha/);
+  });
+});
+
+describe('parseWebhook: comments and skip markers', () => {
+  it('reads "/drydock approve" on a pull request as an approval by its author, and nothing else', () => {
+    expect(parseWebhook('issue_comment', pullRequestCommentPayload('acme/widget', 7, ' /drydock approve\n', 'maintainer'))).toEqual({
+      kind: 'approve',
+      repo: 'acme/widget',
+      pullRequest: 7,
+      login: 'maintainer',
+      installationId: null,
+    });
+    expect(parseWebhook('issue_comment', pullRequestCommentPayload('acme/widget', 7, 'LGTM, /drydock approve', 'maintainer'))).toMatchObject({ kind: 'ignored' });
+    expect(parseWebhook('issue_comment', examplePayload('issue_comment', (p) => p.action === 'created'))).toMatchObject({ kind: 'ignored', reason: expect.stringContaining('is an issue') });
+  });
+
+  it('skips a branch push whose head commit says so, never a tag', () => {
+    const payload = examplePayload('push', (p) => p.ref === 'refs/heads/master');
+    (payload.head_commit as Record<string, unknown>) = { ...(payload.head_commit as object), message: 'docs: typo\n\n[Skip CI]' };
+    expect(parseWebhook('push', payload)).toEqual({ kind: 'skip', marker: '[skip ci]', commit: { repo: 'Codertocat/Hello-World', sha: '6113728f27ae82c7b1a177c8d03f9e96e0adf246', installationId: 1 } });
+    const tag = examplePayload('push', (p) => p.ref === 'refs/tags/simple-tag' && p.deleted === false);
+    (tag.head_commit as Record<string, unknown>) = { message: 'release [skip ci]' };
+    expect(parseWebhook('push', tag)).toMatchObject({ kind: 'build' });
+  });
+
+  it.each([
+    ['fix [ci skip]', '[ci skip]'],
+    ['[no ci] wip', '[no ci]'],
+    ['x [skip drydock]', '[skip drydock]'],
+    ['skip ci', null],
+    ['[skip-ci]', null],
+  ])('finds the marker in %j', (message, marker) => {
+    expect(skipMarkerOf(message)).toBe(marker);
   });
 });

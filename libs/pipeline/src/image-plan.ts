@@ -51,7 +51,7 @@ export function planImages(
     'org.opencontainers.image.revision': sha,
     'org.opencontainers.image.created': now.toISOString(),
   };
-  const tags = imageTags({ ref: build.ref, defaultBranch: build.defaultBranch, sha }, released);
+  const tags = imageTags({ ref: build.ref, defaultBranch: build.defaultBranch, sha, pullRequest: build.pullRequest }, released);
   return specs.map((spec, index) => {
     const label = spec.name ?? build.repo.split('/')[1] ?? build.repo;
     return {
@@ -65,4 +65,13 @@ export function planImages(
       skip: skips[index] ?? null,
     };
   });
+}
+
+/**
+ * The plans with the tags `build` asks for now: a push or pull request of the same commit may
+ * have joined the build (BuildPatch `ref`, `pullRequest`) after it was planned.
+ */
+export function retagged(plans: ImagePlan[], build: Build, sha: string, released: readonly string[] = []): ImagePlan[] {
+  const tags = imageTags({ ref: build.ref, defaultBranch: build.defaultBranch, sha, pullRequest: build.pullRequest }, released);
+  return plans.map((plan) => ({ ...plan, tags }));
 }

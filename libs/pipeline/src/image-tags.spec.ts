@@ -35,6 +35,9 @@ describe('imageTags', () => {
 
   it('tags a pull request head pr-N', () => {
     expect(imageTags({ ref: 'refs/pull/17/head', sha, defaultBranch: 'main' })).toEqual(['pr-17']);
+    expect(imageTags({ ref: 'refs/pull/17/head', sha, defaultBranch: 'main', pullRequest: 17 })).toEqual(['pr-17']);
+    // a push of the same commit shares the pull request's build: both sets of tags
+    expect(imageTags({ ref: 'refs/heads/feature/x', sha, defaultBranch: 'main', pullRequest: 17 })).toEqual(['sha-6113728', 'feature-x', 'pr-17']);
   });
 });
 

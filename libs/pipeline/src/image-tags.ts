@@ -7,12 +7,17 @@ import { branchOf, splitOwnerName, tagOf, type Build } from '@drydock/core';
  * tag Drydock gives: `latest`, `sha-<hex>`, `pr-<n>`, a version), `latest` on the default branch;
  * tag v1.2.3 -> 1.2.3, 1.2, 1, sha-<7>, where `1.2` and `1` are left out when `released`
  * holds a newer 1.2.x or 1.x (they never move back); a prerelease gets only itself and
- * sha-<7>; other tags -> slug(T); pull request N -> `pr-N`.
+ * sha-<7>; other tags -> slug(T); pull request N -> `pr-N`. A branch build that a pull request of
+ * the same commit shares (`pullRequest`) gets the branch's tags and `pr-N`.
  */
-export function imageTags(build: Pick<Build, 'ref' | 'defaultBranch'> & { sha: string }, released: readonly string[] = []): string[] {
+export function imageTags(
+  build: Pick<Build, 'ref' | 'defaultBranch'> & { sha: string; pullRequest?: number | null },
+  released: readonly string[] = [],
+): string[] {
   const shaTag = `sha-${build.sha.slice(0, 7)}`;
   const pr = /^refs\/pull\/(\d+)\//.exec(build.ref);
   if (pr) return [`pr-${pr[1]}`];
+  if (build.pullRequest != null && tagOf(build.ref) === null) return unique([...imageTags({ ...build, pullRequest: null }, released), `pr-${build.pullRequest}`]);
   const tag = tagOf(build.ref);
   if (tag !== null) return tagsForGitTag(tag, shaTag, released);
   const branch = branchOf(build.ref) ?? build.ref;

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { commitStateOf, messageOf, nowIso, tagOf, viewOf, type Build, type BuildImage, type KeptImage, type Outcome } from '@drydock/core';
 import type { DockerEngine } from '@drydock/docker';
 import { BuildRun, initialSteps } from './build-run.js';
-import { planImages, type ImagePlan } from './image-plan.js';
+import { planImages, retagged, type ImagePlan } from './image-plan.js';
 import { imageReports } from './image-statuses.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { releasedVersions } from './released-versions.js';
@@ -72,6 +72,8 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
       if (reusedImage?.tested) await run.skip('test', `its tests passed in build ${build.retryOf}`, plan);
       else await run.step('test', (ctx) => testStep(ctx, docker, plan, config.composeTestFile, checkout.dir), plan);
     }
+    // A push or pull request of the same commit may have joined the build meanwhile: its tags too.
+    plans = retagged(plans, (await deps.store.get(build.id)) ?? run.build, checkout.sha, released);
     const pushed: BuildImage[] = [];
     for (const plan of plans.filter((p) => p.skip === null)) {
       if (build.fork) {
@@ -126,7 +128,9 @@ async function finish(run: BuildRun, deps: PipelineDeps, outcome: Outcome, plans
   await run.announce('build.finished');
   const { status } = run.build;
   const stored = status === view.status ? view : viewOf({ code: status === 'cancelled' ? 'cancelled' : 'conflict', message: run.build.error ?? status });
-  await run.report({ state: commitStateOf(status), description: stored.description });
+  // A build cancelled from outside says why ("superseded by 1a2b3c4", "pull request closed").
+  const description = status === 'cancelled' && run.build.error ? run.build.error : stored.description;
+  await run.report({ state: commitStateOf(status), description });
   for (const report of imageReports(run.build, plans)) await run.report(report);
   return run.build;
 }

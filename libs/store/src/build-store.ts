@@ -55,6 +55,8 @@ export interface BuildStore {
    * push or pull request may join or supersede.
    */
   openBuildsOf(repo: string): Promise<Build[]>;
+  /** How many `queued` builds (of any repository) were created before build `id`: its place in the queue. */
+  queuedAhead(id: number): Promise<number>;
   /**
    * How `repo` (owner/name) is cloned, as its latest signed webhook (a push, tag or pull_request
    * build) told; manual builds and rebuilds never count. Undefined for a repository no webhook named.

@@ -151,6 +151,11 @@ export class KyselyBuildStore implements BuildStore {
     return rows.map(toBuild);
   }
 
+  async queuedAhead(id: number): Promise<number> {
+    const row = await this.db.selectFrom('builds').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'queued').where('id', '<', id).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   async repoSettings(repo: string): Promise<RepoSettings> {
     const row = await this.db.selectFrom('repo_settings').select('supersede').where('repo', '=', repo).executeTakeFirst();
     return { supersede: row === undefined || row.supersede === 1 };

@@ -53,3 +53,39 @@ export async function signedDelivery(event: string, payload: unknown, secret: st
     },
   };
 }
+
+export interface PullRequestOptions {
+  action: 'opened' | 'synchronize' | 'reopened' | 'closed' | 'labeled';
+  number: number;
+  /** The base repository, owner/name. */
+  fullName: string;
+  cloneUrl: string;
+  headSha: string;
+  baseSha: string;
+  /** The head's repository: the base's own by default; another for a fork, null for a deleted fork. */
+  headRepo?: string | null;
+  headRef?: string;
+  defaultBranch?: string;
+}
+
+/** A real `pull_request` example from @octokit/webhooks-examples, pointed at a test repository. */
+export function pullRequestPayload(options: PullRequestOptions): Record<string, unknown> {
+  const payload = examplePayload('pull_request', (p) => p.action === 'opened');
+  const [owner, name] = options.fullName.split('/');
+  const repository = { ...(payload.repository as Record<string, unknown>) };
+  Object.assign(repository, { full_name: options.fullName, name, clone_url: options.cloneUrl, default_branch: options.defaultBranch ?? 'main' });
+  repository.owner = { ...(repository.owner as object), login: owner };
+  const pr = payload.pull_request as Record<string, Record<string, unknown>>;
+  const headRepo = options.headRepo === undefined ? options.fullName : options.headRepo;
+  pr.head = { ...pr.head, sha: options.headSha, ref: options.headRef ?? 'feature', repo: headRepo === null ? null : { ...repository, full_name: headRepo, name: headRepo.split('/')[1] } };
+  pr.base = { ...pr.base, sha: options.baseSha, ref: options.defaultBranch ?? 'main', repo: repository };
+  return { ...payload, action: options.action, number: options.number, pull_request: { ...pr, number: options.number }, repository };
+}
+
+/** A real `issue_comment` example, on pull request `number` of `fullName`, by `login`. */
+export function pullRequestCommentPayload(fullName: string, number: number, body: string, login: string): Record<string, unknown> {
+  const payload = examplePayload('issue_comment', (p) => p.action === 'created');
+  const issue = { ...(payload.issue as Record<string, unknown>), number, pull_request: { url: `https://api.github.com/repos/${fullName}/pulls/${number}` } };
+  const comment = { ...(payload.comment as Record<string, unknown>), body, user: { ...((payload.comment as Record<string, unknown>).user as object), login } };
+  return { ...payload, issue, comment, repository: { ...(payload.repository as object), full_name: fullName } };
+}

@@ -73,4 +73,18 @@ export class BuildsController {
   async retry(@Param('id', ParseIntPipe) id: number): Promise<Build> {
     return this.json(await this.builds.retry(id));
   }
+
+  @Post(':id/approve')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Queue a blocked build (a fork's pull request waiting for approval) for its head commit (409 for any other)" })
+  async approve(@Param('id', ParseIntPipe) id: number): Promise<Build> {
+    return this.json(await this.builds.approve(id, 'api'));
+  }
+
+  @Post(':id/decline')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'End a blocked build cancelled "declined" without running it (409 for any other)' })
+  async decline(@Param('id', ParseIntPipe) id: number): Promise<Build> {
+    return this.json(await this.builds.decline(id));
+  }
 }

@@ -51,9 +51,13 @@ describe('BuildsService', () => {
   it('stores, reports pending and queues a build once per delivery', async () => {
     const first = await service.create([push()], 'delivery-1');
     const again = await service.create([push()], 'delivery-1');
-    expect(again).toEqual({ builds: first.builds, duplicate: true });
+    expect(again.builds.map((b) => b.id)).toEqual(first.builds.map((b) => b.id));
     expect(queue.calls).toEqual([`enqueue ${first.builds[0].id}`]);
-    expect(reporter.reports.map((r) => `${r.state} ${r.description}`)).toEqual(['pending Queued']);
+    expect(reporter.reports.map((r) => `${r.state} ${r.description}`)).toEqual(['pending queued, next']);
+    // once it has ended, the redelivery is known by its delivery id
+    await store.update(first.builds[0].id, { status: 'success' });
+    expect(await service.create([push()], 'delivery-1')).toEqual({ builds: [expect.objectContaining({ id: first.builds[0].id })], duplicate: true });
+    expect(queue.calls).toHaveLength(1);
   });
 
   it('resolves a trigger by owner/name through the clone URL its webhooks gave', async () => {
@@ -143,8 +147,10 @@ describe('BuildsService', () => {
     expect((await rejectionOf(service.rebuild(999))).code).toBe('not_found');
   });
 
-  it('rebuilds the same commit as a new build linked to the original', async () => {
+  it('rebuilds the same commit as a new build linked to the original; one still open is shared instead', async () => {
     const { builds } = await service.create([push('b'.repeat(40))]);
+    expect((await service.rebuild(builds[0].id)).id).toBe(builds[0].id);
+    await store.update(builds[0].id, { status: 'failure' });
     const rebuild = await service.rebuild(builds[0].id);
     expect(rebuild).toMatchObject({ sha: 'b'.repeat(40), event: 'rebuild', rebuildOf: builds[0].id, status: 'queued' });
     expect(queue.calls).toEqual([`enqueue ${builds[0].id}`, `enqueue ${rebuild.id}`]);
@@ -182,6 +188,127 @@ describe('BuildsService', () => {
   it('rebuilds a fork\'s build as a fork: its code stays untrusted', async () => {
     const { builds } = await service.create([{ ...push('c'.repeat(40)), ref: 'refs/pull/7/head', event: 'pull_request', fork: true }]);
     expect((await service.rebuild(builds[0].id)).fork).toBe(true);
+  });
+});
+
+describe('BuildsService: pull requests, shared and superseded builds, approval', () => {
+  let store: BuildStore;
+  let close: () => Promise<void>;
+  let queue: RecordingQueue;
+  let reporter: RecordingReporter;
+  let service: BuildsService;
+  const config = { allowedRepos: [], github: { apiUrl: 'https://api.github.com', token: undefined } };
+
+  beforeEach(async () => {
+    ({ store, close } = await createMemoryBuildStore());
+    queue = new RecordingQueue();
+    reporter = new RecordingReporter();
+    service = new BuildsService(store, reporter, queue as unknown as BuildQueue, new InMemoryBuildEvents(), new FakeGitClient(), config);
+  });
+  afterEach(() => close());
+
+  const branchPush = (branch: string, sha: string): BuildRequest => ({ ...push(sha), ref: `refs/heads/${branch}` });
+  const pullRequest = (n: number, sha: string, extra: Partial<BuildRequest> = {}): BuildRequest => ({ ...push(sha), ref: `refs/pull/${n}/head`, event: 'pull_request', pullRequest: n, ...extra });
+  const only = async (request: BuildRequest) => (await service.create([request])).builds[0];
+  const descriptions = (buildId: number) => reporter.reports.filter((r) => r.buildId === buildId).map((r) => `${r.state} ${r.description}`);
+
+  it('one commit, one build: a pull request joins the push of its head, and a push joins the pull request', async () => {
+    const pushed = await only(branchPush('feature/x', 'a'.repeat(40)));
+    const joined = await only(pullRequest(7, 'a'.repeat(40)));
+    expect(joined).toMatchObject({ id: pushed.id, ref: 'refs/heads/feature/x', pullRequest: 7 });
+
+    const opened = await only(pullRequest(8, 'b'.repeat(40)));
+    const pushedAfter = await only(branchPush('feature/y', 'b'.repeat(40)));
+    expect(pushedAfter).toMatchObject({ id: opened.id, ref: 'refs/heads/feature/y', pullRequest: 8 });
+    expect(queue.calls).toEqual([`enqueue ${pushed.id}`, `enqueue ${opened.id}`]);
+  });
+
+  it('shares nothing with a fork, a build that has started pushing, or a finished build', async () => {
+    const fork = await only(pullRequest(9, 'c'.repeat(40), { fork: true }));
+    expect((await only(branchPush('feature/c', 'c'.repeat(40)))).id).not.toBe(fork.id);
+
+    const pushing = await only(branchPush('feature/d', 'd'.repeat(40)));
+    await store.update(pushing.id, { status: 'running', steps: [{ name: 'push', status: 'running', startedAt: null, finishedAt: null }] });
+    expect((await only(pullRequest(10, 'd'.repeat(40)))).id).not.toBe(pushing.id);
+
+    const done = await only(branchPush('feature/e', 'e'.repeat(40)));
+    await store.update(done.id, { status: 'success' });
+    expect((await only(pullRequest(11, 'e'.repeat(40)))).id).not.toBe(done.id);
+  });
+
+  it('a new push to a feature branch supersedes its older builds; the default branch and tags run in order', async () => {
+    const first = await only(branchPush('feature/x', '1'.repeat(40)));
+    const second = await only(branchPush('feature/x', '2'.repeat(40)));
+    expect(await store.get(first.id)).toMatchObject({ status: 'cancelled', error: 'superseded by 2222222' });
+    expect(descriptions(first.id)).toContain('error superseded by 2222222');
+    expect(queue.calls).toContain(`withdraw ${first.id}`);
+    expect((await store.get(second.id))?.status).toBe('queued');
+
+    const main1 = await only(branchPush('main', '3'.repeat(40)));
+    await only(branchPush('main', '4'.repeat(40)));
+    expect((await store.get(main1.id))?.status).toBe('queued');
+    const tag1 = await only({ ...push('5'.repeat(40)), ref: 'refs/tags/v1.0.0', event: 'tag' });
+    await only({ ...push('6'.repeat(40)), ref: 'refs/tags/v1.0.1', event: 'tag' });
+    expect((await store.get(tag1.id))?.status).toBe('queued');
+  });
+
+  it('supersedes a pull request\'s older heads, blocked and running ones too, but never cuts a push halfway', async () => {
+    const blocked = await only(pullRequest(5, '1'.repeat(40), { fork: true, blocked: true }));
+    expect(descriptions(blocked.id)).toEqual(['pending waiting for approval']);
+    expect(queue.calls).toEqual([]); // nothing of a blocked build runs
+    const running = await only(pullRequest(6, '2'.repeat(40)));
+    await store.update(running.id, { status: 'running' });
+    const pushing = await only(branchPush('feature/p', '3'.repeat(40)));
+    await store.update(pushing.id, { status: 'running', steps: [{ name: 'push', status: 'running', startedAt: null, finishedAt: null }] });
+
+    await only(pullRequest(5, '4'.repeat(40), { fork: true, blocked: true }));
+    await only(pullRequest(6, '5'.repeat(40)));
+    await only(branchPush('feature/p', '6'.repeat(40)));
+    expect(await store.get(blocked.id)).toMatchObject({ status: 'cancelled', error: 'superseded by 4444444' });
+    expect(await store.get(running.id)).toMatchObject({ status: 'cancelled', error: 'superseded by 5555555' });
+    expect(queue.calls).toContain(`cancel ${running.id}`); // its worker stops it and reports
+    expect((await store.get(pushing.id))?.status).toBe('running');
+  });
+
+  it('leaves older builds alone when the repository said supersede: false', async () => {
+    await store.saveRepoSettings('acme/widget', { supersede: false });
+    const first = await only(branchPush('feature/x', '1'.repeat(40)));
+    await only(branchPush('feature/x', '2'.repeat(40)));
+    expect((await store.get(first.id))?.status).toBe('queued');
+  });
+
+  it('approves a blocked build into the queue, pinned to it; declines one; 409 for any other', async () => {
+    const blocked = await only(pullRequest(5, '1'.repeat(40), { fork: true, blocked: true }));
+    expect(await service.approve(blocked.id, '@maintainer')).toMatchObject({ status: 'queued', approvedBy: '@maintainer' });
+    expect(queue.calls).toEqual([`enqueue ${blocked.id}`]);
+    expect(descriptions(blocked.id).at(-1)).toMatch(/^pending queued, /);
+    await expect(rejectionOf(service.approve(blocked.id, 'api'))).resolves.toMatchObject({ code: 'conflict' });
+
+    const next = await only(pullRequest(5, '2'.repeat(40), { fork: true, blocked: true })); // a new head waits again
+    expect(next.status).toBe('blocked');
+    expect(await service.decline(next.id)).toMatchObject({ status: 'cancelled', error: 'declined' });
+    expect(descriptions(next.id).at(-1)).toBe('error declined');
+    await expect(rejectionOf(service.decline(next.id))).resolves.toMatchObject({ code: 'conflict' });
+    await expect(rejectionOf(service.decline(blocked.id))).resolves.toMatchObject({ code: 'conflict' });
+  });
+
+  it('cancels what a closed pull request alone asked for; a build a branch push shares goes on', async () => {
+    const own = await only(pullRequest(12, '1'.repeat(40)));
+    const shared = await only(branchPush('feature/s', '2'.repeat(40)));
+    await only(pullRequest(12, '2'.repeat(40))); // joins the branch build (and supersedes nothing: another ref)
+    expect((await store.get(own.id))?.status).toBe('cancelled'); // superseded by the new head
+    const third = await only(pullRequest(13, '3'.repeat(40)));
+    const closed = await service.closePullRequest('acme/widget', 13);
+    expect(closed.map((b) => `${b.id} ${b.status} ${b.error}`)).toEqual([`${third.id} cancelled pull request closed`]);
+    await service.closePullRequest('acme/widget', 12);
+    expect((await store.get(shared.id))?.status).toBe('queued');
+  });
+
+  it('says where a queued build stands in the queue', async () => {
+    const first = await only(branchPush('main', '1'.repeat(40)));
+    const second = await only({ ...branchPush('main', '2'.repeat(40)), repo: 'acme/other' });
+    expect(descriptions(first.id)).toEqual(['pending queued, next']);
+    expect(descriptions(second.id)).toEqual(['pending queued, 1 ahead']);
   });
 });
 

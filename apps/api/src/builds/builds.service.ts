@@ -7,6 +7,8 @@ import { BUILD_REPORTER, type BuildReporter } from '@drydock/github';
 import { BuildQueue } from '@drydock/queue';
 import { BUILD_STORE, type BuildListQuery, type BuildPage, type BuildStore } from '@drydock/store';
 import { AllowedRepos, manualBuildRequest, repoOfTrigger, type TriggerBody } from './build-request.js';
+import { shareableBuild, supersededBy } from './build-sharing.js';
+import { KeyedLock } from './keyed-lock.js';
 
 /** What `retry` resumes: a build that ended without success. */
 const RETRYABLE: readonly BuildStatus[] = ['failure', 'error', 'cancelled'];
@@ -16,16 +18,24 @@ const RESOLVE_TIMEOUT_MS = 120_000;
 /** How long a request waits for Redis to take a stored build's job (GitHub gives a webhook 10 s in all). */
 const ENQUEUE_TIMEOUT_MS = 2000;
 
+/** What a `blocked` build reports while it waits for a maintainer. */
+export const WAITING_FOR_APPROVAL = 'waiting for approval';
+
 /**
- * Creating, rebuilding and cancelling builds. A build is stored before it is queued
+ * Creating, rebuilding, approving and cancelling builds. A build is stored before it is queued
  * (the workers' reconciler queues stored builds that never reached the queue), and its "pending" is
  * stored for GitHub before it is queued, so it comes before anything a worker reports (the
  * report outbox sends both, in order; no request waits on GitHub).
+ * One commit, one build: a request for a commit an open build is already building joins that
+ * build (see build-sharing.ts). A new push to a feature branch or pull request cancels its older
+ * builds ("superseded by <sha7>") unless the repository's `.drydock.yml` said `supersede: false`.
  */
 @Injectable()
 export class BuildsService {
   private readonly logger = new Logger(BuildsService.name);
   private readonly allowedRepos: AllowedRepos;
+  /** Sharing and superseding decide on a repository's open builds: one request of a repository at a time (in this API process). */
+  private readonly repoLock = new KeyedLock();
 
   constructor(
     @Inject(BUILD_STORE) private readonly store: BuildStore,
@@ -38,15 +48,38 @@ export class BuildsService {
     this.allowedRepos = new AllowedRepos(config.allowedRepos);
   }
 
-  /** Stores and queues builds; a delivery seen before returns its earlier builds and queues nothing. */
+  /**
+   * Stores and queues builds (a `blocked` one waits for `approve`); a request an open build of
+   * the same commit covers joins it instead; a delivery seen before returns its earlier builds
+   * and queues nothing.
+   */
   async create(requests: BuildRequest[], deliveryId?: string): Promise<{ builds: Build[]; duplicate: boolean }> {
-    const { builds, duplicate } = await this.storeBuilds(requests, deliveryId);
-    if (duplicate) return { builds, duplicate };
-    for (const build of builds) {
-      await this.reportQuietly(build, 'pending', 'Queued');
-      await this.enqueueQuietly(build.id);
-    }
-    return { builds, duplicate };
+    const repos = [...new Set(requests.map((r) => r.repo))];
+    return this.repoLock.run(repos, async () => {
+      const joined: Build[] = [];
+      const fresh: BuildRequest[] = [];
+      for (const request of requests) {
+        const shared = await this.joinOpenBuild(request);
+        if (!shared) fresh.push(request);
+        else {
+          joined.push(shared);
+          await this.supersedeOlder(shared);
+        }
+      }
+      if (fresh.length === 0) return { builds: joined, duplicate: false };
+      const { builds, duplicate } = await this.storeBuilds(fresh, deliveryId);
+      if (duplicate) return { builds, duplicate };
+      for (const build of builds) {
+        await this.supersedeOlder(build);
+        if (build.status === 'blocked') {
+          await this.reportQuietly(build, 'pending', WAITING_FOR_APPROVAL);
+          continue;
+        }
+        await this.reportQuietly(build, 'pending', await this.queuedDescription(build.id));
+        await this.enqueueQuietly(build.id);
+      }
+      return { builds: [...joined, ...builds], duplicate };
+    });
   }
 
   list(query: BuildListQuery): Promise<BuildPage> {
@@ -81,6 +114,9 @@ export class BuildsService {
       defaultBranch: original.defaultBranch,
       rebuildOf: original.id,
       fork: original.fork, // a fork's code stays untrusted when rebuilt: throwaway engine, never pushed
+      pullRequest: original.pullRequest,
+      installationId: original.installationId,
+      before: original.before,
     };
     const { builds } = await this.create([request]);
     return builds[0];
@@ -97,26 +133,101 @@ export class BuildsService {
     if (!RETRYABLE.includes(failed.status)) {
       throw new DrydockError('conflict', `build ${id} is ${failed.status}: only a build that ended failure, error or cancelled can be retried (rebuild builds a commit again)`);
     }
-    const { repo, cloneUrl, ref, sha, defaultBranch, fork } = failed;
-    const { builds } = await this.create([{ repo, cloneUrl, ref, sha, defaultBranch, fork, event: 'rebuild', rebuildOf: id, retryOf: id }]);
+    const { repo, cloneUrl, ref, sha, defaultBranch, fork, pullRequest, installationId, before } = failed;
+    const { builds } = await this.create([{ repo, cloneUrl, ref, sha, defaultBranch, fork, pullRequest, installationId, before, event: 'rebuild', rebuildOf: id, retryOf: id }]);
     return builds[0];
   }
 
-  /** A queued build never starts; a running one is stopped by its worker, which removes its containers. */
-  async cancel(id: number): Promise<Build> {
+  /** A queued or blocked build never starts; a running one is stopped by its worker, which removes its containers. */
+  cancel(id: number): Promise<Build> {
+    return this.stop(id, 'Cancelled');
+  }
+
+  /**
+   * A `blocked` build (a fork's pull request) is queued, its head commit approved by `by`
+   * (else `conflict`): a later push to the pull request is a new build that waits again.
+   */
+  async approve(id: number, by: string): Promise<Build> {
+    const approved = await this.store.transition(id, ['blocked'], { status: 'queued', approvedBy: by });
+    if (!approved) throw this.notBlocked(await this.get(id), 'approved');
+    await this.events.publish({ type: 'build.changed', buildId: id, status: 'queued' });
+    await this.reportQuietly(approved, 'pending', await this.queuedDescription(id));
+    await this.enqueueQuietly(id);
+    return approved;
+  }
+
+  /** A `blocked` build ends `cancelled` "declined" (else `conflict`); nothing of its code ran. */
+  async decline(id: number): Promise<Build> {
+    const build = await this.get(id);
+    if (build.status !== 'blocked') throw this.notBlocked(build, 'declined');
+    return this.stop(id, 'declined', ['blocked']);
+  }
+
+  /** The pull request's newest blocked build: what `/drydock approve` on it approves. */
+  async blockedHeadOf(repo: string, pullRequest: number): Promise<Build | undefined> {
+    return (await this.store.openBuildsOf(repo)).filter((b) => b.pullRequest === pullRequest && b.status === 'blocked').at(-1);
+  }
+
+  /**
+   * A closed pull request: its builds that exist only for it (ref `refs/pull/N/head`) end
+   * `cancelled` "pull request closed"; a build a branch push shares goes on.
+   */
+  async closePullRequest(repo: string, pullRequest: number): Promise<Build[]> {
+    return this.repoLock.run([repo], async () => {
+      const open = (await this.store.openBuildsOf(repo)).filter((b) => b.pullRequest === pullRequest && b.ref.startsWith('refs/pull/'));
+      const stopped: Build[] = [];
+      for (const build of open) stopped.push(await this.stop(build.id, 'pull request closed').catch(() => build));
+      return stopped;
+    });
+  }
+
+  /**
+   * Ends a build that has not finished as `cancelled` with `reason`: one that never started is
+   * withdrawn and reported here; a running one is stopped by its worker, which reports it.
+   */
+  private async stop(id: number, reason: string, from: BuildStatus[] = ['blocked', 'queued', 'running']): Promise<Build> {
     const build = await this.get(id);
     if (isFinal(build.status)) throw new DrydockError('conflict', `build ${id} has already finished (${build.status})`);
-    const cancelled = await this.store.transition(id, ['queued', 'running'], { status: 'cancelled', finishedAt: nowIso(), error: 'Cancelled' });
-    if (!cancelled) return this.cancel(id); // it moved on meanwhile: answer for its new state
+    if (!from.includes(build.status)) throw this.notBlocked(build, 'declined');
+    const cancelled = await this.store.transition(id, [build.status], { status: 'cancelled', finishedAt: nowIso(), error: reason });
+    if (!cancelled) return this.stop(id, reason, from); // it moved on meanwhile: answer for its new state
     // A worker may have taken the job since we read the build: it hears this and stops.
-    await this.queue.requestCancel(id);
-    if (build.status === 'queued') {
+    if (build.status !== 'blocked') await this.queue.requestCancel(id);
+    if (build.status !== 'running') {
       // No worker will finish or report a build it never started.
-      await this.queue.withdraw(id);
+      if (build.status === 'queued') await this.queue.withdraw(id);
       await this.events.publish({ type: 'build.finished', buildId: id, status: 'cancelled' });
-      await this.reportQuietly(cancelled, 'error', 'Cancelled');
+      await this.reportQuietly(cancelled, 'error', reason);
     }
     return cancelled;
+  }
+
+  private notBlocked(build: Build, verb: 'approved' | 'declined'): DrydockError {
+    return new DrydockError('conflict', `build ${build.id} is ${build.status}: only a blocked build (a fork's pull request waiting for approval) can be ${verb}`);
+  }
+
+  /** Joins the open build that covers `request` (one commit, one build), if there is one. */
+  private async joinOpenBuild(request: BuildRequest): Promise<Build | undefined> {
+    const shared = shareableBuild(await this.store.openBuildsOf(request.repo), request);
+    if (!shared) return undefined;
+    const joined = shared.patch ? await this.store.update(shared.build.id, shared.patch) : shared.build;
+    this.logger.log(`build ${joined.id}: shared by a ${request.event} of ${request.ref} (${request.sha})`);
+    return joined;
+  }
+
+  /** Cancels the older builds `build` supersedes, unless the repository said `supersede: false`. */
+  private async supersedeOlder(build: Build): Promise<void> {
+    const older = supersededBy(await this.store.openBuildsOf(build.repo), build);
+    if (older.length === 0 || !(await this.store.repoSettings(build.repo)).supersede) return;
+    for (const superseded of older) {
+      await this.stop(superseded.id, `superseded by ${(build.sha ?? "").slice(0, 7)}`).catch((err) => this.logger.warn(`build ${superseded.id}: not superseded: ${messageOf(err)}`));
+    }
+  }
+
+  /** "queued, 3 ahead": the build's place in the queue when it was queued. */
+  private async queuedDescription(id: number): Promise<string> {
+    const ahead = await this.store.queuedAhead(id).catch(() => null);
+    return ahead === null ? 'Queued' : ahead === 0 ? 'queued, next' : `queued, ${ahead} ahead`;
   }
 
   /** The full sha of `sha`, once git has shown it is reachable from `ref`. */

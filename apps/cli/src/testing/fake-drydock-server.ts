@@ -102,6 +102,12 @@ export class FakeDrydockServer {
         return this.startBuild(res);
       case 'POST /api/builds/:id/cancel':
         return send(res, 200, { ...timeline.states.at(-1), status: 'cancelled' });
+      case 'POST /api/builds/:id/approve':
+      case 'POST /api/builds/:id/decline': {
+        const now = timeline.states.at(-1)!;
+        if (now.status !== 'blocked') return fail(409, `build ${id} is ${now.status}: only a blocked build can be approved or declined`, 'Conflict');
+        return send(res, 200, route.endsWith('approve') ? { ...now, status: 'queued' } : { ...now, status: 'cancelled', error: 'declined' });
+      }
       default:
         return fail(404, `Cannot ${method} ${path}`, 'Not Found');
     }

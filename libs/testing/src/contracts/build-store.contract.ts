@@ -419,6 +419,16 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
     expect((await store.openBuildsOf(repo)).map((b) => `${b.id} ${b.status}`)).toEqual([`${queued.id} queued`, `${blocked.id} blocked`, `${running.id} running`]);
     expect(await store.openBuildsOf(freshRepo())).toEqual([]);
   });
+
+  it('counts the queued builds created before a build: its place in the queue', async () => {
+    const { builds } = await store.createBuilds([buildRequestFor(freshRepo()), buildRequestFor(freshRepo()), buildRequestFor(freshRepo())]);
+    const [first, second, third] = builds;
+    const before = await store.queuedAhead(first.id);
+    expect(await store.queuedAhead(third.id)).toBe(before + 2);
+    await store.update(first.id, { status: 'running' });
+    expect(await store.queuedAhead(third.id)).toBe(before + 1);
+    expect(await store.queuedAhead(second.id)).toBe(before);
+  });
   });
 }
 
