@@ -46,8 +46,11 @@ export class BuildProcessor extends WorkerHost implements OnApplicationBootstrap
     const here: RunHere = { buildId, lockLost: new AbortController(), handBack: new AbortController() };
     this.runs.set(job.id ?? '', here);
     try {
-      this.logger.debug(`build ${buildId}: job ${job.id} taken`);
-      const build = await runBuild(buildId, this.deps, signal ?? new AbortController().signal, { lockLost: here.lockLost.signal, handBack: here.handBack.signal });
+      const build = await runBuild(buildId, this.deps, signal ?? new AbortController().signal, {
+        lockLost: here.lockLost.signal,
+        handBack: here.handBack.signal,
+        onClaimed: () => this.logger.log(`build ${buildId}: started (job ${job.id})`),
+      });
       this.logger.log(`build ${buildId}: ${build?.status ?? 'gone'}`);
       return build?.status;
     } catch (error) {

@@ -37,6 +37,7 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
   const claimed = await deps.store.claim(buildId, owner, { startedAt: nowIso(), finishedAt: null, steps: initialSteps(), images: [], error: null }, deps.settings.repoConcurrency ?? 1);
   if (claimed === 'repo_busy') throw new RepoBusy(buildId); // still queued, behind its repository's other builds
   if (claimed === 'not_queued') return deps.store.get(buildId); // another run has it, or it was cancelled or finished before it started
+  control.onClaimed?.();
   const run = await BuildRun.start(claimed, deps, signal, control);
   let plans: ImagePlan[] = [];
   let engine: DockerEngine | undefined; // the catch keeps the built images from it for a retry

@@ -8,6 +8,8 @@ export interface RunControl {
   lockLost?: AbortSignal;
   /** Aborts when the worker shuts down and its grace period is over: the run stops and hands the build back to the queue. */
   handBack?: AbortSignal;
+  /** Called once the run has claimed its build, before anything of it runs. */
+  onClaimed?: () => void;
 }
 
 /**

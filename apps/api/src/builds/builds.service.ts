@@ -59,7 +59,9 @@ export class BuildsService {
       const joined: Build[] = [];
       const fresh: BuildRequest[] = [];
       for (const request of requests) {
-        const shared = await this.joinOpenBuild(request);
+        const shared = await this.joinOpenBuild(request).catch((err: unknown) => {
+          throw notStored(err);
+        });
         if (!shared) fresh.push(request);
         else {
           joined.push(shared);
@@ -70,7 +72,8 @@ export class BuildsService {
       const { builds, duplicate } = await this.storeBuilds(fresh, deliveryId);
       if (duplicate) return { builds, duplicate };
       for (const build of builds) {
-        await this.supersedeOlder(build);
+        // stored: whatever happens now, the answer is that it was
+        await this.supersedeOlder(build).catch((err) => this.logger.warn(`build ${build.id}: older builds not superseded: ${messageOf(err)}`));
         if (build.status === 'blocked') {
           await this.reportQuietly(build, 'pending', WAITING_FOR_APPROVAL);
           continue;
@@ -255,10 +258,7 @@ export class BuildsService {
     try {
       return await this.store.createBuilds(requests, deliveryId);
     } catch (err) {
-      if (err instanceof DrydockError) throw err;
-      throw new DrydockError('infrastructure', `build not stored, the database is unavailable (${messageOf(err)}); nothing was queued: send the request again (GitHub: Redeliver) once it is back`, {
-        cause: err,
-      });
+      throw notStored(err);
     }
   }
 
@@ -283,4 +283,12 @@ export class BuildsService {
       clearTimeout(timer);
     }
   }
+}
+
+/** A database failure before a build was stored, as the caller should see it: `infrastructure` (503), send it again. */
+function notStored(err: unknown): DrydockError {
+  if (err instanceof DrydockError) return err;
+  return new DrydockError('infrastructure', `build not stored, the database is unavailable (${messageOf(err)}); nothing was queued: send the request again (GitHub: Redeliver) once it is back`, {
+    cause: err,
+  });
 }
