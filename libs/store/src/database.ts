@@ -34,8 +34,10 @@ export function createDatabase(databaseUrl: string): Database {
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     // A server that accepts TCP but never answers (stopped, partitioned) fails a connect after 10 s instead of holding it forever.
     const pool = new pg.Pool({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
-    // An idle connection dropped by the server must not crash the process; the next query reconnects.
+    // A connection dropped by the server must not crash the process: the pool only listens on idle ones, so a
+    // connection held by a transaction or a claim gets its own listener. A running query still fails with the error.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return { db: new Kysely<StoreTables>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', where: postgresWhere(databaseUrl) };
   }
   throw new DrydockError(
