@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig } from '@drydock/config';
 import { BUILD_ENGINES, type BuildEngines } from '@drydock/docker';
 import { BUILD_EVENTS, type BuildEvents } from '@drydock/events';
 import { GIT_CLIENT, type GitClient } from '@drydock/git';
-import { BUILD_REPORTER, type BuildReporter } from '@drydock/github';
+import { BUILD_REPORTER, REPO_CREDENTIALS, type BuildReporter, type RepoCredentials } from '@drydock/github';
 import { BUILD_LOGS, type BuildLogs } from '@drydock/logs';
 import type { PipelineDeps } from '@drydock/pipeline';
 import { BuildQueue } from '@drydock/queue';
@@ -15,11 +15,12 @@ const logger = new Logger('Pipeline');
 
 export const pipelineDepsProvider: Provider = {
   provide: PIPELINE_DEPS,
-  inject: [GIT_CLIENT, BUILD_ENGINES, BUILD_REPORTER, BUILD_STORE, BUILD_LOGS, BUILD_EVENTS, BuildQueue, APP_CONFIG],
+  inject: [GIT_CLIENT, BUILD_ENGINES, BUILD_REPORTER, REPO_CREDENTIALS, BUILD_STORE, BUILD_LOGS, BUILD_EVENTS, BuildQueue, APP_CONFIG],
   useFactory: (
     git: GitClient,
     engines: BuildEngines,
     reporter: BuildReporter,
+    credentials: RepoCredentials,
     store: BuildStore,
     logs: BuildLogs,
     events: BuildEvents,
@@ -29,6 +30,7 @@ export const pipelineDepsProvider: Provider = {
     git,
     engines,
     reporter,
+    credentials,
     store,
     logs,
     events,
@@ -36,7 +38,6 @@ export const pipelineDepsProvider: Provider = {
     settings: {
       dataDir: config.dataDir,
       registry: config.registry.host,
-      githubToken: config.github.token,
       buildTimeoutSeconds: config.buildTimeoutSeconds,
       repoConcurrency: config.repoConcurrency,
       trustedRepos: config.trustedRepos,

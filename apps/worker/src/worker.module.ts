@@ -9,6 +9,7 @@ import { StoreModule } from '@drydock/store';
 import { BuildProcessor } from './build.processor.js';
 import { CancelListener } from './cancel-listener.js';
 import { engineCheckProvider } from './engine-check.js';
+import { HookRedeliveryTimer } from './hook-redelivery-timer.js';
 import { OutboxDeliveryTimer } from './outbox-delivery-timer.js';
 import { pipelineDepsProvider } from './pipeline-deps.provider.js';
 import { ReconcilerTimer } from './reconciler-timer.js';
@@ -17,6 +18,6 @@ import { RetentionTimer } from './retention/retention-timer.js';
 /** The build side: queue jobs in, pipeline runs out. Expects ConfigModule from the root. */
 @Module({
   imports: [StoreModule, EventsModule, LogsModule, QueueModule, GitHubModule, DockerModule, GitModule],
-  providers: [engineCheckProvider, pipelineDepsProvider, BuildProcessor, CancelListener, ReconcilerTimer, RetentionTimer, OutboxDeliveryTimer],
+  providers: [engineCheckProvider, pipelineDepsProvider, BuildProcessor, CancelListener, ReconcilerTimer, RetentionTimer, OutboxDeliveryTimer, HookRedeliveryTimer],
 })
 export class WorkerModule {}

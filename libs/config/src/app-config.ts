@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { readGitHubAppKey } from './github-app-key.js';
 
 /**
  * Environment -> typed, validated AppConfig, once at start-up. No other module reads
@@ -79,8 +80,9 @@ const envSchema = z.object({
   GITHUB_WEBHOOK_SECRET: optionalText,
   GITHUB_API_URL: z.string().url().default('https://api.github.com'),
   GITHUB_TOKEN: optionalText,
-  GITHUB_APP_ID: optionalText,
+  GITHUB_APP_ID: optionalText.pipe(z.string().regex(/^([1-9]\d*|Iv[0-9A-Za-z.]+)$/, 'must be the App ID (a number) or its client ID (Iv…)').optional()),
   GITHUB_APP_PRIVATE_KEY: optionalText,
+  DRYDOCK_REDELIVER_INTERVAL: z.coerce.number().int().min(5).max(24 * 3600).default(300),
 });
 
 export interface AppConfig {
@@ -145,7 +147,13 @@ export interface AppConfig {
   shutdownGraceSeconds: number;
   /** Limits of every test container, `test:` commands and compose services alike (`DRYDOCK_TEST_MEMORY` / `_CPUS` / `_PIDS`). */
   testLimits: TestLimits;
-  github: { apiUrl: string; webhookSecret?: string; token?: string; appId?: string; appPrivateKey?: string };
+  /**
+   * `appId` and `appPrivateKey` (PKCS#8 PEM, read and checked at start-up) are both set or both
+   * unset; set, Drydock is a GitHub App (`isGitHubApp`): installation tokens clone and report, as
+   * check runs. `redeliverIntervalSeconds` (`DRYDOCK_REDELIVER_INTERVAL`): how often, in App mode,
+   * the worker asks GitHub to redeliver webhooks that failed.
+   */
+  github: { apiUrl: string; webhookSecret?: string; token?: string; appId?: string; appPrivateKey?: string; redeliverIntervalSeconds?: number };
   /** Values masked as *** in build logs, build errors, status descriptions and API answers. */
   secrets: string[];
 }
@@ -169,12 +177,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.DRYDOCK_DATA_DIR);
+  const appPrivateKey = gitHubAppKey(e.GITHUB_APP_ID, e.GITHUB_APP_PRIVATE_KEY);
   const github = {
     apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
     webhookSecret: e.GITHUB_WEBHOOK_SECRET,
     token: e.GITHUB_TOKEN,
     appId: e.GITHUB_APP_ID,
-    appPrivateKey: e.GITHUB_APP_PRIVATE_KEY,
+    appPrivateKey,
+    redeliverIntervalSeconds: e.DRYDOCK_REDELIVER_INTERVAL,
   };
   return {
     port: e.PORT,
@@ -213,11 +223,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       e.GITHUB_TOKEN,
       e.GITHUB_WEBHOOK_SECRET,
       e.DRYDOCK_API_TOKEN,
-      e.GITHUB_APP_PRIVATE_KEY,
+      e.GITHUB_APP_PRIVATE_KEY?.includes('-----BEGIN') ? e.GITHUB_APP_PRIVATE_KEY : undefined,
+      appPrivateKey,
       ...urlPasswords(e.DATABASE_URL),
       ...urlPasswords(e.REDIS_URL),
     ]),
   };
+}
+
+/** Drydock is a GitHub App: installation tokens, check runs (see `AppConfig.github`). */
+export const isGitHubApp = (config: Pick<AppConfig, 'github'>): boolean => Boolean(config.github.appId && config.github.appPrivateKey);
+
+/** The App's key as PKCS#8 PEM; both App variables or neither, and a key that is not one fails start-up. */
+function gitHubAppKey(appId: string | undefined, key: string | undefined): string | undefined {
+  if (!appId && !key) return undefined;
+  if (!appId || !key) throw new ConfigInvalidError(`invalid environment:\n  ${appId ? 'GITHUB_APP_PRIVATE_KEY' : 'GITHUB_APP_ID'}: required with ${appId ? 'GITHUB_APP_ID' : 'GITHUB_APP_PRIVATE_KEY'} (a GitHub App needs both)`);
+  const read = readGitHubAppKey(key);
+  if ('problem' in read) throw new ConfigInvalidError(`invalid environment:\n  GITHUB_APP_PRIVATE_KEY: ${read.problem}`);
+  return read.pem;
 }
 
 /** The values worth masking: set, and long enough not to mask ordinary words. */

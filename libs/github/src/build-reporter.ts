@@ -1,6 +1,8 @@
 import { isOwnerName, maskSecrets, messageOf, type Build } from '@drydock/core';
+import type { LogArchive } from '@drydock/logs';
+import { checkReportOf } from './check-report.js';
 import type { CommitState } from './github-client.js';
-import type { ReportOutbox } from './report-outbox.js';
+import type { CheckRunReport, ReportOutbox } from './report-outbox.js';
 import type { CommitRef } from './webhook-events.js';
 
 /**
@@ -31,32 +33,56 @@ export const statusContextOf = (update: Pick<BuildReport, 'image'>): string =>
 
 /**
  * Commit statuses by way of the report outbox (`OutboxDelivery` sends them). `secrets`
- * (AppConfig.secrets) are masked before anything is stored, and in every problem.
+ * (AppConfig.secrets) are masked before anything is stored, and in every problem. With `checks`
+ * (App mode) each update is stored as a check run's (see `checkReportOf`); a completed one's
+ * summary takes the failing step's lines from the build's stored log (`checks.logs`), when
+ * there is one to read.
  */
 export class OutboxReporter implements BuildReporter {
   constructor(
     private readonly outbox: ReportOutbox,
     private readonly publicUrl: string,
     private readonly secrets: readonly string[] = [],
+    private readonly checks?: { logs: Pick<LogArchive, 'read'> },
   ) {}
 
-  report(build: Build, update: BuildReport): Promise<string | undefined> {
+  async report(build: Build, update: BuildReport): Promise<string | undefined> {
     // Builds of a bare git URL (not `owner/name`) have no GitHub commit to report on.
-    if (!build.sha || !isOwnerName(build.repo)) return Promise.resolve(undefined);
-    return this.add(build.id, build.repo, build.sha, update, `${this.publicUrl}/builds/${build.id}`);
+    if (!build.sha || !isOwnerName(build.repo)) return undefined;
+    try {
+      const check = this.checks ? await this.checkOf(build, update) : undefined;
+      return await this.add(build.id, build.repo, build.sha, update, `${this.publicUrl}/builds/${build.id}`, check);
+    } catch (err) {
+      return this.problem(update, err);
+    }
   }
 
   reportCommit(commit: CommitRef, update: BuildReport): Promise<string | undefined> {
-    return this.add(NO_BUILD, commit.repo, commit.sha, update, `${this.publicUrl}/`);
+    // A commit without a build has a check run of its own, completed at once (a skip is final).
+    const check: CheckRunReport | undefined = this.checks
+      ? { status: 'completed', conclusion: update.state === 'success' ? 'success' : 'failure', installationId: commit.installationId, summary: null }
+      : undefined;
+    return this.add(NO_BUILD, commit.repo, commit.sha, update, `${this.publicUrl}/`, check);
   }
 
-  private async add(buildId: number, repo: string, sha: string, update: BuildReport, targetUrl: string): Promise<string | undefined> {
+  private async add(buildId: number, repo: string, sha: string, update: BuildReport, targetUrl: string, check: CheckRunReport | undefined): Promise<string | undefined> {
     try {
-      await this.outbox.add({ buildId, repo, sha, context: statusContextOf(update), state: update.state, description: maskSecrets(update.description, this.secrets), targetUrl });
+      const description = maskSecrets(update.description, this.secrets);
+      await this.outbox.add({ buildId, repo, sha, context: statusContextOf(update), state: update.state, description, targetUrl, ...(check ? { check } : {}) });
       return undefined;
     } catch (err) {
-      return maskSecrets(`could not report "${update.state}" to GitHub: ${messageOf(err)}`, this.secrets);
+      return this.problem(update, err);
     }
+  }
+
+  private problem(update: BuildReport, err: unknown): string {
+    return maskSecrets(`could not report "${update.state}" to GitHub: ${messageOf(err)}`, this.secrets);
+  }
+
+  private async checkOf(build: Build, update: BuildReport): Promise<CheckRunReport> {
+    const log = update.state === 'pending' ? undefined : await this.checks!.logs.read(build.id).catch(() => undefined);
+    const check = checkReportOf(build, update, log);
+    return check.summary === null ? check : { ...check, summary: maskSecrets(check.summary, this.secrets) };
   }
 }
 

@@ -5,13 +5,21 @@ import { Octokit } from '@octokit/rest';
 import { messageOf, splitOwnerName } from '@drydock/core';
 import { GitHubRefusal, type CommitStatus, type GitHubClient } from './github-client.js';
 
-const DrydockOctokit = Octokit.plugin(retry, throttling);
+const RetryingOctokit = Octokit.plugin(retry, throttling);
+
+/** Octokit with the retry and throttling plugins, as `createOctokit` makes it. */
+export type DrydockOctokit = InstanceType<typeof RetryingOctokit>;
+
+export interface OctokitOptions {
+  /** The retry plugin's first wait (ms); tests make it short. */
+  retryBaseMs?: number;
+}
 
 /**
  * How long one call may take, its retries and any rate-limit wait included: the outbox delivery
  * re-confirms its lease before each call, and one call must end well within the lease's ttl.
  */
-const CALL_TIMEOUT_MS = 8_000;
+export const CALL_TIMEOUT_MS = 8_000;
 /** A rate-limit wait up to this long happens inside the call (once); a longer one goes back to the outbox. */
 const INLINE_WAIT_MAX_S = 3;
 
@@ -23,21 +31,10 @@ const INLINE_WAIT_MAX_S = 3;
  * delivery's backoff is the outer loop): every failure rejects as a `GitHubRefusal`.
  */
 export class OctokitGitHubClient implements GitHubClient {
-  private readonly octokit: InstanceType<typeof DrydockOctokit>;
+  private readonly octokit: DrydockOctokit;
 
-  constructor(apiUrl: string, token: string | undefined, options: { retryBaseMs?: number } = {}) {
-    const shortWaitOnce = (retryAfterS: number, _options: unknown, _octokit: unknown, retryCount: number): boolean =>
-      retryCount === 0 && retryAfterS <= INLINE_WAIT_MAX_S;
-    this.octokit = new DrydockOctokit({
-      baseUrl: apiUrl,
-      auth: token,
-      userAgent: 'drydock',
-      // 429 and 403 are the throttling plugin's to decide; the rest of 4xx will not change on a retry.
-      retry: { retries: 2, retryAfterBaseValue: options.retryBaseMs ?? 250, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
-      // A limiter of its own per client (the plugin shares them between clients of one id).
-      throttle: { id: randomUUID(), onRateLimit: shortWaitOnce, onSecondaryRateLimit: shortWaitOnce },
-      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-    });
+  constructor(apiUrl: string, token: string | undefined, options: OctokitOptions = {}) {
+    this.octokit = createOctokit(apiUrl, token, options);
   }
 
   async setCommitStatus(repo: string, sha: string, status: CommitStatus): Promise<void> {
@@ -68,6 +65,26 @@ interface Answered {
 
 function isAnswered(err: unknown): err is Answered {
   return typeof err === 'object' && err !== null && 'status' in err && 'response' in err && typeof (err as Answered).response?.headers === 'object';
+}
+
+/**
+ * An octokit on `apiUrl` authenticated with `token` (none: anonymous), with Drydock's retry and
+ * rate-limit policy (see `OctokitGitHubClient`); each call still needs its own timeout signal
+ * (`CALL_TIMEOUT_MS`).
+ */
+export function createOctokit(apiUrl: string, token: string | undefined, options: OctokitOptions = {}): DrydockOctokit {
+  const shortWaitOnce = (retryAfterS: number, _options: unknown, _octokit: unknown, retryCount: number): boolean =>
+    retryCount === 0 && retryAfterS <= INLINE_WAIT_MAX_S;
+  return new RetryingOctokit({
+    baseUrl: apiUrl,
+    auth: token,
+    userAgent: 'drydock',
+    // 429 and 403 are the throttling plugin's to decide; the rest of 4xx will not change on a retry.
+    retry: { retries: 2, retryAfterBaseValue: options.retryBaseMs ?? 250, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
+    // A limiter of its own per client (the plugin shares them between clients of one id).
+    throttle: { id: randomUUID(), onRateLimit: shortWaitOnce, onSecondaryRateLimit: shortWaitOnce },
+    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+  });
 }
 
 /** Maps what octokit threw to a `GitHubRefusal` (see its codes). */

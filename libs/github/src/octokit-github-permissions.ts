@@ -1,6 +1,7 @@
 import { retry } from '@octokit/plugin-retry';
 import { Octokit } from '@octokit/rest';
 import { splitOwnerName } from '@drydock/core';
+import type { GitHubAppAuth } from './github-app.js';
 import { repoPermissionOf, type GitHubPermissions, type RepoPermission } from './github-permissions.js';
 import { refusalOf } from './octokit-github-client.js';
 
@@ -10,26 +11,22 @@ const PermissionsOctokit = Octokit.plugin(retry);
 const CALL_TIMEOUT_MS = 5_000;
 
 /**
- * Repository permissions through octokit against `GITHUB_API_URL`, with `GITHUB_TOKEN`. A 404
- * (GitHub knows no such user) is `none`; every other failure rejects as a `GitHubRefusal`.
+ * Repository permissions through octokit against `GITHUB_API_URL`: asked with the installation's
+ * token when there is an App and the question names its installation, else with `GITHUB_TOKEN`.
+ * A 404 (GitHub knows no such user) is `none`; every other failure rejects as a `GitHubRefusal`.
  */
 export class OctokitGitHubPermissions implements GitHubPermissions {
-  private readonly octokit: InstanceType<typeof PermissionsOctokit>;
+  constructor(
+    private readonly apiUrl: string,
+    private readonly token: string | undefined,
+    private readonly app: GitHubAppAuth | null = null,
+  ) {}
 
-  constructor(apiUrl: string, token: string | undefined) {
-    this.octokit = new PermissionsOctokit({
-      baseUrl: apiUrl,
-      auth: token,
-      userAgent: 'drydock',
-      retry: { retries: 1, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
-      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-    });
-  }
-
-  async permissionOf(repo: string, login: string): Promise<RepoPermission> {
+  async permissionOf(repo: string, login: string, installationId: number | null): Promise<RepoPermission> {
     const { owner, name } = splitOwnerName(repo);
     try {
-      const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({
+      const token = this.app && installationId !== null ? await this.app.installationToken(installationId) : this.token;
+      const { data } = await this.octokitWith(token).rest.repos.getCollaboratorPermissionLevel({
         owner,
         repo: name,
         username: login,
@@ -42,5 +39,15 @@ export class OctokitGitHubPermissions implements GitHubPermissions {
       if ((err as { status?: unknown }).status === 404) return 'none';
       throw refusalOf(err);
     }
+  }
+
+  private octokitWith(token: string | undefined): InstanceType<typeof PermissionsOctokit> {
+    return new PermissionsOctokit({
+      baseUrl: this.apiUrl,
+      auth: token,
+      userAgent: 'drydock',
+      retry: { retries: 1, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
+      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { messageOf } from '@drydock/core';
 import { GitHubRefusal, type GitHubClient } from './github-client.js';
 import type { DeliveryAttempt, OutboxEntry, ReportOutbox } from './report-outbox.js';
+import { statusSender, type ReportSender } from './report-sender.js';
 
 /** First retry after ~2 s, doubling up to ~5 min; ±25 % jitter so retries of an outage spread out. */
 const BACKOFF_FIRST_MS = 2_000;
@@ -46,12 +47,15 @@ export class OutboxDelivery {
   private readonly warn: (message: string) => void;
   private pausedUntil = 0;
   private lastOutboxError = '';
+  private readonly sender: ReportSender;
 
+  /** `github`: a GitHubClient sends every entry as a commit status; a ReportSender decides (App mode: check runs). */
   constructor(
     private readonly outbox: ReportOutbox,
-    private readonly github: GitHubClient,
+    github: GitHubClient | ReportSender,
     options: OutboxDeliveryOptions = {},
   ) {
+    this.sender = 'send' in github ? github : statusSender(github);
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.warn = options.warn ?? (() => undefined);
@@ -79,9 +83,8 @@ export class OutboxDelivery {
   }
 
   private async attempt(entry: OutboxEntry): Promise<DeliveryAttempt> {
-    const { repo, sha, state, context, description, targetUrl } = entry;
     try {
-      await this.github.setCommitStatus(repo, sha, { state, context, description, targetUrl });
+      await this.sender.send(entry);
       return { outcome: 'delivered', at: iso(this.now()) };
     } catch (err) {
       return this.failed(entry, err instanceof GitHubRefusal ? err : new GitHubRefusal('unavailable', messageOf(err)));

@@ -12,6 +12,29 @@ export interface NewReport {
   state: CommitState;
   description: string;
   targetUrl: string;
+  /** App mode: the update is sent as a check run of the build (see `CheckRunReport`); absent: a commit status. */
+  check?: CheckRunReport;
+}
+
+/** A check run's phase: `queued` (stored, or waiting for approval), `in_progress` (a worker runs it), `completed`. */
+export type CheckRunStatus = 'queued' | 'in_progress' | 'completed';
+
+/**
+ * What a completed check run concludes (see `checkReportOf`): `success`, `failure` (the build or
+ * its tests failed, and also `error`: a build that could not run must not pass a required check,
+ * as `neutral` would), `cancelled`.
+ */
+export type CheckConclusion = 'success' | 'failure' | 'cancelled';
+
+/** The check-run side of an update, fixed when it is stored. */
+export interface CheckRunReport {
+  status: CheckRunStatus;
+  /** Set when `completed`, else null. */
+  conclusion: CheckConclusion | null;
+  /** The App installation whose token sends it; null: the one installed on the repository. */
+  installationId: number | null;
+  /** The run's markdown summary (masked), when `completed`; else the description is the summary. */
+  summary: string | null;
 }
 
 /**
@@ -47,7 +70,9 @@ export type DeliveryAttempt =
  * - `due(now, limit)` answers waiting entries whose next attempt is at or before `now`, oldest
  *   sequence first, at most one per (repo, sha, context): the newest of that key. Every waiting
  *   entry that has a newer entry of its key (waiting or not) is first settled as `superseded`, so
- *   an older update (a late `pending`) is never sent after a newer one. It may be called any
+ *   an older update (a late `pending`) is never sent after a newer one. A check-run entry (`check`)
+ *   is superseded only by a newer entry of its own build: each build has check runs of its own,
+ *   and an older build's must still end `completed`. It may be called any
  *   number of times; it hands nothing out exclusively (the caller holds a lease for that).
  * - `record` stores an attempt's result: `attempts` goes up by one and the error is kept; a
  *   `retry` keeps the entry waiting until `nextAttemptAt`, `delivered` and `abandoned` settle it.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Webhooks } from '@octokit/webhooks';
 import { DrydockError } from '@drydock/core';
-import { examplePayload, pullRequestCommentPayload, pullRequestPayload } from '@drydock/testing';
+import { checkRunRerequestedPayload, examplePayload, pullRequestCommentPayload, pullRequestPayload } from '@drydock/testing';
 import { parseWebhook, skipMarkerOf, verifyWebhookSignature } from './webhook-events.js';
 
 describe('verifyWebhookSignature', () => {
@@ -132,5 +132,31 @@ describe('parseWebhook: comments and skip markers', () => {
     ['[skip-ci]', null],
   ])('finds the marker in %j', (message, marker) => {
     expect(skipMarkerOf(message)).toBe(marker);
+  });
+});
+
+describe('parseWebhook: check runs', () => {
+  const sha = 'c'.repeat(40);
+
+  it('reads "Re-run" of one of its own check runs as a rerun of that build', () => {
+    expect(parseWebhook('check_run', checkRunRerequestedPayload({ fullName: 'acme/widget', headSha: sha, externalId: '42', name: 'drydock/api', login: 'octo' }))).toEqual({
+      kind: 'rerun',
+      repo: 'acme/widget',
+      sha,
+      buildId: 42,
+      login: 'octo',
+    });
+  });
+
+  it('ignores runs that are not Drydock’s, and the other actions', () => {
+    expect(parseWebhook('check_run', examplePayload('check_run', (p) => p.action === 'rerequested'))).toMatchObject({ kind: 'ignored', reason: expect.stringContaining('no build id') });
+    for (const externalId of ['0', '42; rm -rf /', '1e3', ' 42']) {
+      expect(parseWebhook('check_run', checkRunRerequestedPayload({ fullName: 'acme/widget', headSha: sha, externalId }))).toMatchObject({ kind: 'ignored' });
+    }
+    expect(parseWebhook('check_run', examplePayload('check_run', (p) => p.action === 'created'))).toMatchObject({ kind: 'ignored', reason: 'check_run "created" is not a re-run' });
+  });
+
+  it('names the bad field of a malformed check run', () => {
+    expect(() => parseWebhook('check_run', checkRunRerequestedPayload({ fullName: 'acme/widget', headSha: 'HEAD', externalId: '42' }))).toThrow(/malformed check_run payload: check_run.head_sha/);
   });
 });

@@ -19,6 +19,7 @@ export async function verifyWebhookSignature(secret: string, rawBody: string, si
  * - `skip`: a push whose head commit asks for no build (`marker`); the commit is still reported
  * - `close`: a pull request was closed; the builds that exist only for it stop
  * - `approve`: `login` commented `/drydock approve` on a pull request; it counts once GitHub says they may write
+ * - `rerun`: someone pressed "Re-run" on a check run of build `buildId` (App mode; its `external_id`)
  */
 export type WebhookOutcome =
   | { kind: 'ping'; zen: string }
@@ -26,6 +27,7 @@ export type WebhookOutcome =
   | { kind: 'skip'; commit: CommitRef; marker: SkipMarker }
   | { kind: 'close'; repo: string; pullRequest: number }
   | { kind: 'approve'; repo: string; pullRequest: number; login: string; installationId: number | null }
+  | { kind: 'rerun'; repo: string; sha: string; buildId: number; login: string }
   | { kind: 'ignored'; reason: string };
 
 /** A commit on GitHub, with the App installation the event came from (App mode). */
@@ -89,6 +91,12 @@ const issueCommentSchema = z.object({
   installation: installationSchema,
 });
 
+const checkRunSchema = z.object({
+  check_run: z.object({ external_id: z.string().nullish(), head_sha: sha, name: z.string() }),
+  repository: z.object({ full_name: ownerName }),
+  sender: z.object({ login: z.string().min(1) }),
+});
+
 /** Maps a verified GitHub event to what Drydock does. Throws `invalid_request` naming the bad field. */
 export function parseWebhook(event: string, payload: unknown): WebhookOutcome {
   switch (event) {
@@ -100,6 +108,8 @@ export function parseWebhook(event: string, payload: unknown): WebhookOutcome {
       return parsePullRequest(payload);
     case 'issue_comment':
       return parseIssueComment(payload);
+    case 'check_run':
+      return parseCheckRun(payload);
     default:
       return { kind: 'ignored', reason: `event "${event}" is not built` };
   }
@@ -171,6 +181,16 @@ function parseIssueComment(payload: unknown): WebhookOutcome {
   if (!issue.pull_request) return { kind: 'ignored', reason: `#${issue.number} is an issue, not a pull request` };
   if (comment.body.trim() !== APPROVE_COMMAND) return { kind: 'ignored', reason: `the comment is not "${APPROVE_COMMAND}"` };
   return { kind: 'approve', repo: repository.full_name, pullRequest: issue.number, login: comment.user.login, installationId: installation?.id ?? null };
+}
+
+/** A check run's "Re-run": Drydock's own runs carry their build's id as `external_id`. */
+function parseCheckRun(payload: unknown): WebhookOutcome {
+  const { action } = parseOrThrow(actionSchema, payload, 'check_run');
+  if (action !== 'rerequested') return { kind: 'ignored', reason: `check_run "${action}" is not a re-run` };
+  const { check_run: run, repository, sender } = parseOrThrow(checkRunSchema, payload, 'check_run');
+  const buildId = /^[1-9]\d{0,15}$/.test(run.external_id ?? '') ? Number(run.external_id) : null;
+  if (buildId === null) return { kind: 'ignored', reason: `check run "${run.name}" is not one of Drydock's (no build id in external_id)` };
+  return { kind: 'rerun', repo: repository.full_name, sha: run.head_sha, buildId, login: sender.login };
 }
 
 function parseOrThrow<T>(schema: z.ZodType<T>, payload: unknown, event: string): T {

@@ -1,7 +1,7 @@
 import type { BuildEngines } from '@drydock/docker';
 import type { BuildEvents } from '@drydock/events';
 import type { GitClient } from '@drydock/git';
-import type { BuildReporter } from '@drydock/github';
+import type { BuildReporter, RepoCredentials } from '@drydock/github';
 import type { BuildLogs } from '@drydock/logs';
 import type { BuildStore } from '@drydock/store';
 
@@ -11,6 +11,8 @@ export interface PipelineDeps {
   /** Each build runs on its repository's engine, held from after the claim until the build is cleaned up. */
   engines: BuildEngines;
   reporter: BuildReporter;
+  /** The token a build's git commands send to the GitHub host (an App's installation token, or GITHUB_TOKEN). */
+  credentials: RepoCredentials;
   store: BuildStore;
   logs: BuildLogs;
   events: BuildEvents;
@@ -30,8 +32,6 @@ export interface PipelineSettings {
   heartbeatMs?: number;
   /** `host[:port][/namespace]` images are pushed to. */
   registry: string;
-  /** Sent to the GitHub host only (the git adapter enforces that). */
-  githubToken?: string;
   /** Builds of one repository running at once across all workers (DRYDOCK_REPO_CONCURRENCY; default 1). */
   repoConcurrency?: number;
   /** Seconds a build may run; a repository's `timeout:` may only shorten it. */

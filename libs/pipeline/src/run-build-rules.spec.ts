@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Build, BuildRequest } from '@drydock/core';
+import type { RepoCredentials } from '@drydock/github';
 import type { BuildStore } from '@drydock/store';
 import { createMemoryBuildStore, FakeBuildEngines, FakeGitClient, InMemoryBuildEvents, InMemoryBuildLogs, RecordingReporter } from '@drydock/testing';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -17,6 +18,7 @@ class RulesWorld {
   readonly git = new FakeGitClient();
   readonly engines = new FakeBuildEngines();
   readonly reporter = new RecordingReporter();
+  credentials: RepoCredentials = { tokenFor: async () => undefined };
   readonly logs = new InMemoryBuildLogs();
   store!: BuildStore;
   secretsDir: string | undefined;
@@ -43,7 +45,7 @@ class RulesWorld {
   get deps(): PipelineDeps {
     const { git, engines, reporter, store, logs } = this;
     const settings = { dataDir: path.join(this.dir, 'data'), registry: REGISTRY, buildTimeoutSeconds: 3600, heartbeatMs: 20, secretsDir: this.secretsDir };
-    return { git, engines, reporter, store, logs, events: new InMemoryBuildEvents(), queue: { enqueue: async () => undefined }, settings, warn: () => undefined };
+    return { git, engines, reporter, credentials: this.credentials, store, logs, events: new InMemoryBuildEvents(), queue: { enqueue: async () => undefined }, settings, warn: () => undefined };
   }
 
   /** A commit of `files` on the ref, stored as a queued build. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DrydockError, isFinal, type Build, type BuildRequest } from '@drydock/core';
 import type { BuildEngines } from '@drydock/docker';
+import type { RepoCredentials } from '@drydock/github';
 import type { BuildStore } from '@drydock/store';
 import {
   createMemoryBuildStore,
@@ -28,6 +29,7 @@ class PipelineWorld {
   /** A FakeDockerEngine per repository; `docker` is acme/widget's, where most builds here run. */
   readonly engines = new FakeBuildEngines();
   readonly reporter = new RecordingReporter();
+  credentials: RepoCredentials = { tokenFor: async () => undefined };
   readonly logs = new InMemoryBuildLogs();
   readonly events = new InMemoryBuildEvents();
   readonly warnings: string[] = [];
@@ -56,7 +58,7 @@ class PipelineWorld {
     const { git, engines, reporter, store, logs, events } = this;
     const queue = { enqueue: async (buildId: number) => void this.requeued.push(buildId) };
     const settings = { dataDir: this.dataDir, registry: REGISTRY, buildTimeoutSeconds: this.buildTimeoutSeconds, workerId: 'test-host/1', heartbeatMs: 20 };
-    return { git, engines, reporter, store, logs, events, queue, settings, warn: (m) => this.warnings.push(m) };
+    return { git, engines, reporter, credentials: this.credentials, store, logs, events, queue, settings, warn: (m) => this.warnings.push(m) };
   }
 
   /** A commit of `files` on main (or the overrides' ref), stored as a queued push build. */

@@ -48,11 +48,13 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
     const docker = (engine = await run.acquireEngine(deps.engines)); // the repository's own engine: no other repository's cache; a fork's: nobody's
     const { build } = run;
     const destDir = `${run.workDir}/src`;
-    const checkout = await run.step('clone', (ctx) =>
-      cloneStep(ctx, deps.git, { cloneUrl: build.cloneUrl, ref: build.ref, sha: build.sha, token: deps.settings.githubToken, destDir }),
-    );
+    let token: string | undefined; // sent to the GitHub host only (the git adapter enforces that)
+    const checkout = await run.step('clone', async (ctx) => {
+      token = await deps.credentials.tokenFor(build);
+      return cloneStep(ctx, deps.git, { cloneUrl: build.cloneUrl, ref: build.ref, sha: build.sha, token, destDir });
+    });
     if (checkout.sha !== run.build.sha) await run.save({ sha: checkout.sha });
-    const { githubToken: token, secretsDir } = deps.settings;
+    const { secretsDir } = deps.settings;
     const config = await run.step('config', (ctx) => configStep(ctx, { docker, git: deps.git, store: deps.store }, { build, checkout, token, secretsDir }));
     if (config.timeoutSeconds !== null) run.limitTo(Math.min(config.timeoutSeconds, deps.settings.buildTimeoutSeconds));
     const released = tagOf(build.ref) ? await releasedVersions(deps.store, build.repo) : [];

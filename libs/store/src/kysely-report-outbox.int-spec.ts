@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { describeReportOutboxContract, testServices } from '@drydock/testing';
+import { describeCheckRunIdsContract, describeReportOutboxContract, testServices } from '@drydock/testing';
 import { createDatabase, type Database } from './database.js';
+import { KyselyCheckRunIds } from './kysely-check-run-ids.js';
 import { KyselyReportOutbox } from './kysely-report-outbox.js';
 import { migrateToLatest } from './migrate.js';
 
@@ -36,5 +37,12 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
   describeReportOutboxContract(`KyselyReportOutbox on ${dialect}`, async () => {
     const { database, drop } = await openDatabase(dialect);
     return { outbox: new KyselyReportOutbox(database.db), close: drop };
+  });
+}
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describeCheckRunIdsContract(`KyselyCheckRunIds on ${dialect}`, async () => {
+    const { database, drop } = await openDatabase(dialect);
+    return { ids: new KyselyCheckRunIds(database.db), close: drop };
   });
 }

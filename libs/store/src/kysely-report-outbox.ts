@@ -21,6 +21,14 @@ export class KyselyReportOutbox implements ReportOutbox {
         target_url: report.targetUrl,
         created_at: createdAt,
         next_attempt_at: createdAt,
+        ...(report.check
+          ? {
+              check_status: report.check.status,
+              check_conclusion: report.check.conclusion,
+              installation_id: report.check.installationId,
+              check_summary: report.check.summary,
+            }
+          : {}),
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -84,7 +92,7 @@ export class KyselyReportOutbox implements ReportOutbox {
   }
 }
 
-/** The row has a newer entry (any outcome) of its (repo, sha, context). */
+/** The row has a newer entry (any outcome) of its (repo, sha, context), of its own build when it is a check run's. */
 function hasNewerOfKey(eb: ExpressionBuilder<StoreTables, 'report_outbox'>) {
   return eb.exists(
     eb
@@ -93,7 +101,8 @@ function hasNewerOfKey(eb: ExpressionBuilder<StoreTables, 'report_outbox'>) {
       .whereRef('newer.repo', '=', 'report_outbox.repo')
       .whereRef('newer.sha', '=', 'report_outbox.sha')
       .whereRef('newer.context', '=', 'report_outbox.context')
-      .whereRef('newer.sequence', '>', 'report_outbox.sequence'),
+      .whereRef('newer.sequence', '>', 'report_outbox.sequence')
+      .where((newer) => newer.or([newer('report_outbox.check_status', 'is', null), newer('newer.build_id', '=', newer.ref('report_outbox.build_id'))])),
   );
 }
 
@@ -115,5 +124,15 @@ function toEntry(row: Selectable<ReportOutboxTable>): OutboxEntry {
     attempts: row.attempts,
     nextAttemptAt: iso(row.next_attempt_at),
     lastError: row.last_error,
+    ...(row.check_status
+      ? {
+          check: {
+            status: row.check_status,
+            conclusion: row.check_conclusion,
+            installationId: row.installation_id === null ? null : Number(row.installation_id),
+            summary: row.check_summary,
+          },
+        }
+      : {}),
   };
 }

@@ -9,6 +9,7 @@ import { addBuildRuns } from './migrations/0003-build-runs.js';
 import { createReportOutbox } from './migrations/0004-report-outbox.js';
 import { addBuildRetryOf } from './migrations/0005-build-retry-of.js';
 import { addPullRequests } from './migrations/0006-pull-requests.js';
+import { addCheckRuns } from './migrations/0007-check-runs.js';
 
 /** Migrations live in code (not read from disk), so the bundled app carries them. Names sort in order. */
 export class InCodeMigrationProvider implements MigrationProvider {
@@ -22,6 +23,7 @@ export class InCodeMigrationProvider implements MigrationProvider {
       '0004-report-outbox': createReportOutbox(this.dialect),
       '0005-build-retry-of': addBuildRetryOf(),
       '0006-pull-requests': addPullRequests(this.dialect),
+      '0007-check-runs': addCheckRuns(this.dialect),
     };
   }
 }

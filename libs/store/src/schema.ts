@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { BuildEvent, BuildStatus, CommitState } from '@drydock/core';
-import type { ReportOutcome } from '@drydock/github';
+import type { CheckConclusion, CheckRunStatus, ReportOutcome } from '@drydock/github';
 
 /**
  * The tables as Kysely sees them. Timestamps are written as ISO strings; PostgreSQL
@@ -81,6 +81,21 @@ export interface ReportOutboxTable {
   attempts: Generated<number>;
   next_attempt_at: Timestamp;
   last_error: string | null;
+  /** App mode: the entry is a check run's update (see `CheckRunReport`); null for a commit status. */
+  check_status: ColumnType<CheckRunStatus | null, CheckRunStatus | null | undefined, never>;
+  check_conclusion: ColumnType<CheckConclusion | null, CheckConclusion | null | undefined, never>;
+  /** A bigint column: PostgreSQL may read it back as a string. */
+  installation_id: ColumnType<number | string | null, number | null | undefined, never>;
+  check_summary: ColumnType<string | null, string | null | undefined, never>;
+}
+
+/** The check run GitHub made for a build's context (App mode; see `CheckRunIds`). */
+export interface CheckRunsTable {
+  build_id: number;
+  context: string;
+  /** A bigint column: PostgreSQL may read it back as a string. */
+  check_run_id: ColumnType<number | string, number, number>;
+  created_at: Timestamp;
 }
 
 /** Per repository, what its latest `.drydock.yml` said that matters before a clone. */
@@ -97,4 +112,5 @@ export interface StoreTables {
   build_logs: BuildLogsTable;
   deliveries: DeliveriesTable;
   report_outbox: ReportOutboxTable;
+  check_runs: CheckRunsTable;
 }

@@ -58,7 +58,11 @@ export async function startGitHttpServer(options: GitHttpServerOptions = {}): Pr
   };
 }
 
-function serveWithHttpBackend(root: string, req: IncomingMessage, res: ServerResponse): void {
+/**
+ * Answers one smart-HTTP request with `git http-backend` serving the bare repositories under
+ * `root` (the request path is `/<owner>/<name>.git/...`). Checks no credentials: the caller does.
+ */
+export function serveWithHttpBackend(root: string, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const backend = spawn('git', ['http-backend'], {
     env: {

@@ -89,3 +89,12 @@ export function pullRequestCommentPayload(fullName: string, number: number, body
   const comment = { ...(payload.comment as Record<string, unknown>), body, user: { ...((payload.comment as Record<string, unknown>).user as object), login } };
   return { ...payload, issue, comment, repository: { ...(payload.repository as object), full_name: fullName } };
 }
+
+/** A real `check_run` `rerequested` example (the "Re-run" button): that run of `fullName`'s commit `headSha`, by `login`. */
+export function checkRunRerequestedPayload(options: { fullName: string; headSha: string; externalId: string; name?: string; login?: string; installationId?: number }): Record<string, unknown> {
+  const payload = examplePayload('check_run', (p) => p.action === 'rerequested');
+  const run = { ...(payload.check_run as Record<string, unknown>), external_id: options.externalId, head_sha: options.headSha, name: options.name ?? 'drydock' };
+  const sender = { ...(payload.sender as object), login: options.login ?? 'maintainer' };
+  const installation = options.installationId === undefined ? payload.installation : { id: options.installationId };
+  return { ...payload, check_run: run, sender, installation, repository: { ...(payload.repository as object), full_name: options.fullName } };
+}

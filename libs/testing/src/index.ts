@@ -25,3 +25,5 @@ export * from './contracts/git-client.contract.js';
 export * from './contracts/build-reporter.contract.js';
 export * from './fakes/in-memory-report-outbox.js';
 export * from './contracts/report-outbox.contract.js';
+export * from './fakes/in-memory-check-run-ids.js';
+export * from './contracts/check-run-ids.contract.js';

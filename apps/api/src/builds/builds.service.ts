@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@drydock/config';
 import { DrydockError, isFinal, messageOf, nowIso, type Build, type BuildRequest, type BuildStatus } from '@drydock/core';
 import { BUILD_EVENTS, type BuildEvents } from '@drydock/events';
 import { GIT_CLIENT, type GitClient } from '@drydock/git';
-import { BUILD_REPORTER, type BuildReporter } from '@drydock/github';
+import { BUILD_REPORTER, REPO_CREDENTIALS, type BuildReporter, type RepoCredentials } from '@drydock/github';
 import { BuildQueue } from '@drydock/queue';
 import { BUILD_STORE, type BuildListQuery, type BuildPage, type BuildStore } from '@drydock/store';
 import { AllowedRepos, manualBuildRequest, repoOfTrigger, type TriggerBody } from './build-request.js';
@@ -44,6 +44,8 @@ export class BuildsService {
     @Inject(BUILD_EVENTS) private readonly events: BuildEvents,
     @Inject(GIT_CLIENT) private readonly git: GitClient,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'allowedRepos' | 'github'>,
+    /** The token git sends to the GitHub host (App mode: the installation's); absent: GITHUB_TOKEN. */
+    @Optional() @Inject(REPO_CREDENTIALS) private readonly credentials?: RepoCredentials,
   ) {
     this.allowedRepos = new AllowedRepos(config.allowedRepos);
   }
@@ -95,7 +97,7 @@ export class BuildsService {
    */
   async trigger(body: TriggerBody): Promise<Build> {
     const request = manualBuildRequest(body, await this.store.knownRepository(repoOfTrigger(body)), this.allowedRepos);
-    if (request.sha !== null) request.sha = await this.commitOnRef(request.cloneUrl, request.ref, request.sha);
+    if (request.sha !== null) request.sha = await this.commitOnRef(request.repo, request.cloneUrl, request.ref, request.sha);
     const { builds } = await this.create([request]);
     return builds[0];
   }
@@ -106,7 +108,8 @@ export class BuildsService {
     return build;
   }
 
-  async rebuild(id: number): Promise<Build> {
+  /** `blocked`: the new build waits for approval (a fork's code nobody approved, re-run from GitHub). */
+  async rebuild(id: number, options: { blocked?: boolean } = {}): Promise<Build> {
     const original = await this.get(id);
     const request: BuildRequest = {
       repo: original.repo,
@@ -120,6 +123,7 @@ export class BuildsService {
       pullRequest: original.pullRequest,
       installationId: original.installationId,
       before: original.before,
+      ...(options.blocked ? { blocked: true } : {}),
     };
     const { builds } = await this.create([request]);
     return builds[0];
@@ -234,10 +238,11 @@ export class BuildsService {
   }
 
   /** The full sha of `sha`, once git has shown it is reachable from `ref`. */
-  private async commitOnRef(cloneUrl: string, ref: string, sha: string): Promise<string> {
+  private async commitOnRef(repo: string, cloneUrl: string, ref: string, sha: string): Promise<string> {
     const signal = AbortSignal.timeout(RESOLVE_TIMEOUT_MS);
     try {
-      return (await this.git.resolveCommit({ cloneUrl, ref, sha, token: this.config.github.token, signal })).sha;
+      const token = this.credentials ? await this.credentials.tokenFor({ repo, installationId: null }) : this.config.github.token;
+      return (await this.git.resolveCommit({ cloneUrl, ref, sha, token, signal })).sha;
     } catch (err) {
       if (!signal.aborted) throw err;
       throw new DrydockError('timeout', `git did not show within ${RESOLVE_TIMEOUT_MS / 1000} s whether ${sha} is on ${ref}`, { cause: err });

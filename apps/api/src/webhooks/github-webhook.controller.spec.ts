@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import type { AppConfig, ForkPrPolicy } from '@drydock/config';
 import type { BuildQueue } from '@drydock/queue';
 import type { BuildStore } from '@drydock/store';
-import { createMemoryBuildStore, FakeGitClient, FakeGitHubPermissions, InMemoryBuildEvents, pullRequestCommentPayload, pullRequestPayload, RecordingReporter } from '@drydock/testing';
+import { checkRunRerequestedPayload, createMemoryBuildStore, FakeGitClient, FakeGitHubPermissions, InMemoryBuildEvents, pullRequestCommentPayload, pullRequestPayload, RecordingReporter } from '@drydock/testing';
 import { BuildsService } from '../builds/builds.service.js';
 import { GithubWebhookController } from './github-webhook.controller.js';
 
@@ -64,5 +64,31 @@ describe('GithubWebhookController: fork pull requests and approval comments', ()
     permissions.refuseWith = null;
     expect(await comment('maintainer')).toEqual({ builds: [{ id: blocked.id, status: 'queued' }], reason: 'approved by @maintainer' });
     expect(await store.get(blocked.id)).toMatchObject({ status: 'queued', approvedBy: '@maintainer' });
+  });
+
+  it('rebuilds on "Re-run" of a check run of its build; a fork\'s unapproved commit waits for approval again; a run naming another repository\'s build is ignored', async () => {
+    const controller = controllerWith('approve');
+    const rerun = (build: { repo: string; sha: string | null; id: number }) =>
+      deliver(controller, 'check_run', checkRunRerequestedPayload({ fullName: build.repo, headSha: build.sha!, externalId: String(build.id), login: 'octo' }));
+    const request = { repo: 'acme/widget', cloneUrl: 'https://github.com/acme/widget.git', ref: 'refs/heads/main', sha: 'd'.repeat(40), event: 'push' as const, defaultBranch: 'main' };
+    const {
+      builds: [pushed],
+    } = await store.createBuilds([request]);
+    await store.update(pushed.id, { status: 'failure', finishedAt: new Date().toISOString() });
+
+    const answer = await rerun(pushed);
+    expect(answer).toEqual({ builds: [{ id: expect.any(Number), status: 'queued' }], reason: `re-run of build ${pushed.id} asked by @octo` });
+    const [again] = answer.builds as Array<{ id: number }>;
+    expect(await store.get(again.id)).toMatchObject({ rebuildOf: pushed.id, sha: pushed.sha, ref: 'refs/heads/main' });
+
+    expect(await rerun({ ...pushed, repo: 'other/repo' })).toEqual({ builds: [], reason: `check run names build ${pushed.id}, which is not a build of other/repo at ddddddd` });
+    expect(await rerun({ ...pushed, id: 999_999 })).toMatchObject({ builds: [], reason: expect.stringContaining('build 999999, which is not a build') });
+
+    await deliver(controller, 'pull_request', forkPr());
+    const [fork] = (await store.openBuildsOf('acme/widget')).filter((b) => b.fork);
+    await store.update(fork.id, { status: 'cancelled', finishedAt: new Date().toISOString() });
+    expect(await rerun(fork)).toMatchObject({ builds: [{ status: 'blocked' }] });
+    const approved = await store.update((await store.openBuildsOf('acme/widget')).find((b) => b.fork)!.id, { status: 'success', approvedBy: '@maintainer', finishedAt: new Date().toISOString() });
+    expect(await rerun(approved)).toMatchObject({ builds: [{ status: 'queued' }] });
   });
 });

@@ -65,7 +65,26 @@ export class GithubWebhookController {
       }
       case 'approve':
         return this.approveFromComment(outcome);
+      case 'rerun':
+        return this.rerunFromCheck(outcome);
     }
+  }
+
+  /**
+   * "Re-run" on a check run rebuilds its build: the run must name a build of that repository
+   * and commit. A fork's code runs again only as the first time would: waiting for approval
+   * unless someone approved that commit.
+   */
+  private async rerunFromCheck({ repo, sha, buildId, login }: Extract<WebhookOutcome, { kind: 'rerun' }>): Promise<object> {
+    const build = await this.builds.get(buildId).catch((err: unknown) => {
+      if (err instanceof DrydockError && err.code === 'not_found') return undefined;
+      throw err;
+    });
+    if (!build || build.repo !== repo || build.sha !== sha) return { builds: [], reason: `check run names build ${buildId}, which is not a build of ${repo} at ${sha.slice(0, 7)}` };
+    if (build.fork && this.config.forkPrs === 'off') return { builds: [], reason: 'pull requests from forks are not built (DRYDOCK_FORK_PRS=off)' };
+    const blocked = build.fork && this.config.forkPrs === 'approve' && !build.approvedBy;
+    const rebuilt = await this.builds.rebuild(build.id, { blocked });
+    return { builds: [{ id: rebuilt.id, status: rebuilt.status }], reason: `re-run of build ${build.id} asked by @${login}` };
   }
 
   /** `off`: a fork's pull request is not built; `approve`: it waits, `blocked`; `run`: it is built at once (sandboxed, as every fork's build). */

@@ -70,6 +70,23 @@ export function describeReportOutboxContract(name: string, open: () => Promise<R
       expect((await outbox.ofCommit(repo, pending.sha)).map((e) => e.outcome)).toEqual(['superseded', 'delivered']);
     });
 
+    it('keeps a check run update whole, and supersedes it only by a newer entry of its own build', async () => {
+      const repo = freshRepo();
+      const check = { status: 'completed' as const, conclusion: 'failure' as const, installationId: 4_200_000_001, summary: '**Build 7 failed**' };
+      const first = await outbox.add(reportFor(repo, { state: 'failure', description: 'tests failed', check }));
+      const rebuildQueued = await outbox.add(reportFor(repo, { buildId: 8, check: { status: 'queued', conclusion: null, installationId: null, summary: null } }));
+      const rebuildRunning = await outbox.add(reportFor(repo, { buildId: 8, check: { status: 'in_progress', conclusion: null, installationId: null, summary: null } }));
+
+      expect((await outbox.ofCommit(repo, first.sha))[0]).toEqual(first);
+      expect(first.check).toEqual(check);
+      expect((await dueOf(repo)).map((e) => e.sequence)).toEqual([first.sequence, rebuildRunning.sequence]);
+      expect((await outbox.ofCommit(repo, first.sha)).map((e) => [e.sequence, e.outcome])).toEqual([
+        [first.sequence, null],
+        [rebuildQueued.sequence, 'superseded'],
+        [rebuildRunning.sequence, null],
+      ]);
+    });
+
     it('answers due entries oldest first, up to the limit', async () => {
       const repo = freshRepo();
       const a = await outbox.add(reportFor(repo, { sha: 'a'.repeat(40) }));

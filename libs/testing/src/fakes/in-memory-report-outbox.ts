@@ -1,6 +1,9 @@
 import type { DeliveryAttempt, NewReport, OutboxEntry, ReportOutbox } from '@drydock/github';
 
 const keyOf = (e: NewReport): string => `${e.repo}\n${e.sha}\n${e.context}`;
+/** A newer entry of the key settles an older one; a check run's only when it is of the same build. */
+const supersedes = (newer: OutboxEntry, older: OutboxEntry): boolean =>
+  newer.sequence > older.sequence && keyOf(newer) === keyOf(older) && (!older.check || newer.buildId === older.buildId);
 
 /**
  * The report outbox in memory, for the unit tier (held to the same contract as the Kysely one).
@@ -18,7 +21,7 @@ export class InMemoryReportOutbox implements ReportOutbox {
     this.throwIfRefusing();
     const createdAt = new Date(this.now()).toISOString();
     const entry: OutboxEntry = {
-      ...report,
+      ...structuredClone(report),
       sequence: ++this.sequence,
       createdAt,
       outcome: null,
@@ -28,18 +31,16 @@ export class InMemoryReportOutbox implements ReportOutbox {
       lastError: null,
     };
     this.entries.push(entry);
-    return { ...entry };
+    return structuredClone(entry);
   }
 
   async due(now: string, limit: number): Promise<OutboxEntry[]> {
     this.throwIfRefusing();
-    const newest = new Map<string, number>();
-    for (const e of this.entries) newest.set(keyOf(e), Math.max(newest.get(keyOf(e)) ?? 0, e.sequence));
-    for (const e of this.entries) if (e.outcome === null && e.sequence < newest.get(keyOf(e))!) e.outcome = 'superseded';
+    for (const e of this.entries) if (e.outcome === null && this.entries.some((newer) => supersedes(newer, e))) e.outcome = 'superseded';
     return this.entries
       .filter((e) => e.outcome === null && Date.parse(e.nextAttemptAt) <= Date.parse(now))
       .slice(0, limit)
-      .map((e) => ({ ...e }));
+      .map((e) => structuredClone(e));
   }
 
   async record(sequence: number, attempt: DeliveryAttempt): Promise<void> {
@@ -54,7 +55,7 @@ export class InMemoryReportOutbox implements ReportOutbox {
 
   async ofCommit(repo: string, sha: string): Promise<OutboxEntry[]> {
     this.throwIfRefusing();
-    return this.entries.filter((e) => e.repo === repo && e.sha === sha).map((e) => ({ ...e }));
+    return this.entries.filter((e) => e.repo === repo && e.sha === sha).map((e) => structuredClone(e));
   }
 
   async pruneSettledBefore(cutoff: string): Promise<number> {
@@ -66,7 +67,7 @@ export class InMemoryReportOutbox implements ReportOutbox {
 
   /** Every entry, oldest first (what a test inspects). */
   all(): OutboxEntry[] {
-    return this.entries.map((e) => ({ ...e }));
+    return this.entries.map((e) => structuredClone(e));
   }
 
   private throwIfRefusing(): void {
