@@ -81,7 +81,8 @@ export class OutboxReporter implements BuildReporter {
 
   private async checkOf(build: Build, update: BuildReport): Promise<CheckRunReport> {
     const log = update.state === 'pending' ? undefined : await this.checks!.logs.read(build.id).catch(() => undefined);
-    const check = checkReportOf(build, update, log);
+    // Masked before the summary is cut to GitHub's limit: a cut through a secret would leave its start unmasked.
+    const check = checkReportOf(build, update, log === undefined ? undefined : maskSecrets(log, this.secrets));
     return check.summary === null ? check : { ...check, summary: maskSecrets(check.summary, this.secrets) };
   }
 }
