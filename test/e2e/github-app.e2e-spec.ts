@@ -88,7 +88,7 @@ async function pushed(repo: TempRepo, sha = repo.sha): Promise<number> {
 }
 
 describe('Drydock as a GitHub App', () => {
-  it('clones a private repository with the installation token it got with a verified JWT, and reports a check run queued → in progress → completed with a summary', async () => {
+  it('clones a private repository with the installation token it got with a verified JWT, and reports a check run in progress → completed with a summary', async () => {
     const repo = await privateRepo({ Dockerfile: 'FROM busybox:latest\nRUN echo built > /built\n', '.drydock.yml': 'images:\n  - test: "cat /built"\n' }, 'private');
     const id = await pushed(repo);
     const build = await waitForBuild(drydock.url, id);
@@ -139,7 +139,7 @@ describe('Drydock as a GitHub App', () => {
     expect(github.checkRuns.filter((r) => r.head_sha === repo.sha && r.name === 'drydock').map((r) => r.conclusion)).toEqual(['success', 'success']);
   });
 
-  it('asks the /drydock approve permission question with the installation token', async () => {
+  it('shows a fork\'s blocked build as a queued check run "waiting for approval", and asks the /drydock approve permission question with the installation token', async () => {
     const repo = await privateRepo({ Dockerfile: 'FROM busybox:latest\n' }, 'fork');
     const head = await repo.commit({ 'patch.txt': 'x\n' }, { branch: 'contrib' });
     await repo.pushRef('refs/pull/9/head', head);
@@ -148,12 +148,15 @@ describe('Drydock as a GitHub App', () => {
       installation: { id: INSTALLATION },
     });
     expect(opened.body.builds).toEqual([{ id: expect.any(Number), status: 'blocked' }]);
+    expect((await github.waitForCheckRun(head, 'drydock', 'queued')).output.title).toBe('waiting for approval');
     github.grant(repo.fullName, 'maintainer', 'write');
     const approved = await deliver('issue_comment', { ...pullRequestCommentPayload(repo.fullName, 9, '/drydock approve', 'maintainer'), installation: { id: INSTALLATION } });
     expect(approved.body).toMatchObject({ reason: 'approved by @maintainer' });
     expect(github.permissionAuthorizations.get(`${repo.fullName} maintainer`)).toMatch(/^(token|Bearer) ghs_/);
     const build = await waitForBuild(drydock.url, opened.body.builds[0].id);
-    expect(build).toMatchObject({ status: 'success', fork: true, approvedBy: '@maintainer' });
+    // approved: out of `blocked` (a fork's build then needs a throwaway engine, which this stack has not: see pull-requests.e2e-spec.ts)
+    expect(build).toMatchObject({ fork: true, approvedBy: '@maintainer' });
+    expect(build.status).not.toBe('blocked');
   });
 
   it('has GitHub redeliver a push whose delivery failed, and builds it once', async () => {
