@@ -38,11 +38,6 @@ const UNCOLOURED: Palette = { status: () => plain, bold: plain, dim: plain };
 /** Colours on a terminal without NO_COLOR (see `terminalOf`), none otherwise. */
 export const paletteOf = (out: Terminal): Palette => (out.colour ? COLOURED : UNCOLOURED);
 
-const SGR = /\x1b\[[0-9;]*m/g;
-
-/** The width text takes on screen once its colours are drawn. */
-export const visibleLength = (text: string): number => text.replace(SGR, '').length;
-
 /**
  * Text from the server or a repository (titles, names, refs, errors), safe to print: control
  * characters (escape sequences, carriage returns, bells) become `?`; `\n` stays when `multiline`.
