@@ -126,7 +126,7 @@ describe('drydock CLI against a running Drydock', () => {
     const noTokenDir = mkdtempSync(path.join(testServices().dataDir, 'cli-no-token-'));
     const noToken = await drydockCli(['rebuild', String(built.id)], { DRYDOCK_API_TOKEN: '', DRYDOCK_DATA_DIR: noTokenDir });
     rmSync(noTokenDir, { recursive: true, force: true });
-    expect(noToken.code).toBe(1);
+    expect(noToken.code).toBe(4); // authentication failures have their own exit code
     expect(noToken.stderr).toContain('DRYDOCK_API_TOKEN');
 
     const down = await drydockCli(['builds'], { DRYDOCK_URL: `http://127.0.0.1:${await freePort()}` });
