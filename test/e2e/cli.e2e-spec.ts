@@ -76,6 +76,18 @@ describe('drydock CLI against a running Drydock', () => {
     expect(result.stdout + result.stderr).toContain('failure');
   });
 
+  it('watch follows a build started without --wait to its end: 0 when it succeeds, 1 when it fails; logs -f --exit-status the same', async () => {
+    for (const [files, code] of [[PASSES, 0], [FAILS, 1]] as const) {
+      const repo = await repoWith(files);
+      const { id } = JSON.parse((await drydockCli(['trigger', repo.cloneUrl, '--ref', 'main', '--json'])).stdout) as Build;
+      const watched = await drydockCli(['watch', String(id)]);
+      expect(watched.code).toBe(code);
+      expect(watched.stdout).toMatch(new RegExp(`^  build .*${code === 0 ? 'success' : ''}`, 'm'));
+      expect(watched.stdout).toMatch(new RegExp(`^#${id} ${code === 0 ? 'success' : 'failure'} in `, 'm'));
+      expect((await drydockCli(['logs', String(id), '-f', '--exit-status'])).code).toBe(code);
+    }
+  });
+
   it('lists builds as a table and as JSON, filtered', async () => {
     const table = await drydockCli(['builds', '--repo', built.repo]);
     expect(table.code).toBe(0);
@@ -126,7 +138,7 @@ describe('drydock CLI against a running Drydock', () => {
     const noTokenDir = mkdtempSync(path.join(testServices().dataDir, 'cli-no-token-'));
     const noToken = await drydockCli(['rebuild', String(built.id)], { DRYDOCK_API_TOKEN: '', DRYDOCK_DATA_DIR: noTokenDir });
     rmSync(noTokenDir, { recursive: true, force: true });
-    expect(noToken.code).toBe(1);
+    expect(noToken.code).toBe(4); // authentication failures have their own exit code
     expect(noToken.stderr).toContain('DRYDOCK_API_TOKEN');
 
     const down = await drydockCli(['builds'], { DRYDOCK_URL: `http://127.0.0.1:${await freePort()}` });

@@ -3,11 +3,21 @@ import { apiErrorFrom, unreachableFrom, type ApiCall } from './api-errors.js';
 import type { CliConfig } from './cli-config.js';
 import { readSse } from './sse-reader.js';
 
-/** A build as the HTTP API returns it (the server-side fields such as `cloneUrl` are not promised). */
+/** Who wrote a build's head commit, as the API gives it. */
+export interface ApiCommitAuthor {
+  name: string;
+  login: string | null;
+  avatarUrl: string | null;
+}
+
+/**
+ * A build as the HTTP API returns it (the server-side fields such as `cloneUrl` are not promised).
+ * `title` and `author` are absent from servers older than them, and null when unknown.
+ */
 export type ApiBuild = Pick<
   Build,
   'id' | 'repo' | 'ref' | 'event' | 'status' | 'steps' | 'images' | 'createdAt' | 'startedAt' | 'finishedAt' | 'error'
-> & { sha: string | null; rebuildOf?: number | null; retryOf?: number | null };
+> & { sha: string | null; rebuildOf?: number | null; retryOf?: number | null; title?: string | null; author?: ApiCommitAuthor | null };
 
 export interface BuildPage {
   items: ApiBuild[];

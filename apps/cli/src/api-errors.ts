@@ -26,7 +26,9 @@ export async function apiErrorFrom(res: Response, call: ApiCall, tokenSource: st
         if (tokenSource === null) {
           return "the server requires an API token (401 Unauthorized), which it keeps in api-token in its data dir; pass --token or set DRYDOCK_API_TOKEN";
         }
-        return `the server rejected ${tokenSource.startsWith('/') ? `the API token in ${tokenSource}` : tokenSource} (401 Unauthorized); check that it matches the server's token`;
+        return `the server rejected ${tokenName(tokenSource)} (401 Unauthorized); check that it matches the server's token`;
+      case 403:
+        return `the server refused ${call.method} ${call.path} with ${tokenSource === null ? 'no API token' : tokenName(tokenSource)} (403 Forbidden)${detail && detail !== 'Forbidden' ? `: ${detail}` : ''}`;
       case 404:
         if (detail && MISSING_ROUTE.test(detail)) return `this Drydock server does not support ${call.method} ${call.path} (404: ${detail})`;
         return call.notFound ?? detail ?? answered;
@@ -38,6 +40,8 @@ export async function apiErrorFrom(res: Response, call: ApiCall, tokenSource: st
   })();
   return new ApiError(codeFor(res.status), message, res.status);
 }
+
+const tokenName = (source: string): string => (source.startsWith('/') ? `the API token in ${source}` : source);
 
 /** Nest error bodies are `{statusCode, message, error}`; `message` may be a list (validation). */
 function serverMessage(body: string): string | null {

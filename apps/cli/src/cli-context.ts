@@ -1,10 +1,16 @@
 import { InvalidArgumentError } from 'commander';
 import type { DrydockApi } from './api-client.js';
+import type { CliConfig } from './cli-config.js';
 import type { Terminal } from './terminal.js';
 
-/** What every command gets: the API client (created on first use), output streams, the exit code to end with. */
+/**
+ * What every command gets: the server's config and the API client (both made on first use, so
+ * `lint` and `--help` need no valid DRYDOCK_URL), the environment, output streams, the exit code to end with.
+ */
 export interface CliContext {
+  readonly config: CliConfig;
   readonly api: DrydockApi;
+  readonly env: NodeJS.ProcessEnv;
   readonly stdout: Terminal;
   readonly stderr: Terminal;
   exitCode: number;

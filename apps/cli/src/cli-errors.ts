@@ -7,6 +7,10 @@ export const EXIT = {
   /** The build did not succeed, or the server refused the request. */
   failed: 1,
   unreachable: 2,
+  /** `drydock lint`: the config (or the compose test file) is invalid. */
+  invalidConfig: 3,
+  /** The server refused the token: 401 (none, or not the server's) or 403 (not allowed). */
+  auth: 4,
   usage: 64,
 } as const;
 
@@ -42,5 +46,6 @@ export function exitCodeOf(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (err instanceof UnreachableError) return EXIT.unreachable;
   if (err instanceof UsageError) return EXIT.usage;
+  if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return EXIT.auth;
   return EXIT.failed;
 }

@@ -54,6 +54,64 @@ describe('drydock logs', () => {
   });
 });
 
+describe('logs --exit-status', () => {
+  it('-f --exit-status exits 0 when the build it followed succeeded, 1 with its error when it failed', async () => {
+    server.addBuild(aBuild({ id: 43, status: 'running', finishedAt: null }), aBuild({ id: 43, status: 'failure', error: 'test failed: exit 3' }));
+    for (const id of [42, 43]) server.setLog(id, '', (sse) => (sse.data(`log of ${id}`), sse.event('end', 'done')));
+    const ok = await cli.run(['logs', '42', '-f', '--exit-status'], { DRYDOCK_URL: server.url });
+    expect(ok).toMatchObject({ code: 0, stdout: 'log of 42\n', stderr: '' });
+    const failed = await cli.run(['logs', '43', '-f', '--exit-status'], { DRYDOCK_URL: server.url });
+    expect(failed).toMatchObject({ code: 1, stdout: 'log of 43\n', stderr: '#43 failure: test failed: exit 3\n' });
+  }, 20_000);
+
+  it('without -f exits by the status the build has now', async () => {
+    server.addBuild(aBuild({ id: 44, status: 'cancelled' }));
+    server.setLog(44, 'partial log\n');
+    const r = await cli.run(['logs', '44', '--exit-status'], { DRYDOCK_URL: server.url });
+    expect(r).toMatchObject({ code: 1, stdout: 'partial log\n', stderr: '#44 cancelled\n' });
+    expect((await cli.run(['logs', '42', '--exit-status'], { DRYDOCK_URL: server.url })).code).toBe(0);
+  });
+});
+
+describe('drydock watch', () => {
+  it("follows an existing build's steps to its end and exits 0 when it succeeds", async () => {
+    server.addBuild(...aBuildLifecycle(70, { status: 'success', title: 'Add watch', author: { name: 'Ada', login: 'ada', avatarUrl: null } }));
+    const r = await cli.run(['watch', '70'], { DRYDOCK_URL: server.url });
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout.split('\n')).toEqual([
+      '#70 queued · acme/app main 0123456',
+      '#70 running · acme/app main 0123456',
+      '  clone running',
+      '  build running',
+      '#70 success · acme/app main 0123456 · Add watch (ada)',
+      '  clone success in 2s',
+      '  build localhost:5000/acme/app success in 1m 03s',
+      '#70 success in 3s',
+      '  localhost:5000/acme/app:sha-0123456',
+      '  localhost:5000/acme/app:main',
+      '  localhost:5000/acme/app:latest',
+      '',
+    ]);
+    expect(server.requests.filter((q) => q.url === '/api/builds/70')).toHaveLength(4);
+  }, 20_000);
+
+  it('exits 1 when the build fails or is cancelled, with its error', async () => {
+    server.addBuild(...aBuildLifecycle(71, { status: 'failure', error: 'test failed: exit 3' }));
+    const failed = await cli.run(['watch', '71', '--interval', '1'], { DRYDOCK_URL: server.url });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/\n#71 failure in 3s: test failed: exit 3\n$/);
+    server.addBuild(aBuild({ id: 72, status: 'cancelled', error: 'cancelled by api' }));
+    const cancelled = await cli.run(['watch', '72', '--json'], { DRYDOCK_URL: server.url });
+    expect(cancelled.code).toBe(1);
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({ id: 72, status: 'cancelled' });
+    expect(cancelled.stderr).toMatch(/^#72 cancelled · acme\/app main 0123456\n/);
+  }, 20_000);
+
+  it('says which build was not found', async () => {
+    expect(await cli.run(['watch', '99'], { DRYDOCK_URL: server.url })).toMatchObject({ code: 1, stderr: 'drydock: build 99 not found\n' });
+  });
+});
+
 describe('--wait', () => {
   it('trigger --wait follows the build with plain progress lines and exits 0 on success', async () => {
     server.planNextBuild(...aBuildLifecycle(7, { status: 'success' }));

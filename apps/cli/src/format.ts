@@ -1,11 +1,21 @@
 /** Plain-text formatting helpers for human output. */
+import { printable, type Paint } from './colours.js';
 
-/** Left-aligned columns separated by two spaces; trailing spaces trimmed. */
-export function table(rows: readonly (readonly string[])[], indent = ''): string {
+/** A table cell: text from anywhere (made printable), optionally styled once padded. */
+export type Cell = string | { text: string; paint: Paint };
+
+/** Left-aligned columns separated by two spaces; trailing spaces trimmed; control characters shown as `?`. */
+export function table(rows: readonly (readonly Cell[])[], indent = ''): string {
+  const cells = rows.map((row) => row.map((cell) => (typeof cell === 'string' ? { text: printable(cell), paint: undefined } : { ...cell, text: printable(cell.text) })));
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => indent + row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd() + '\n').join('');
+  for (const row of cells) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.text.length)));
+  const line = (row: typeof cells[number]): string =>
+    row.map((cell, i) => (cell.paint ? cell.paint(cell.text) : cell.text) + ' '.repeat((widths[i] ?? 0) - cell.text.length)).join('  ').trimEnd();
+  return cells.map((row) => `${indent}${line(row)}\n`).join('');
 }
+
+/** At most `max` characters, cut with `…`. */
+export const truncate = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** `17s`, `4m 05s`, `2h 03m`. */
 export function humanDuration(ms: number): string {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,21 @@ describe('drydock builds', () => {
     const url = new URL(server.requests.at(-1)!.url, server.url);
     expect(url.pathname).toBe('/api/builds');
     expect(Object.fromEntries(url.searchParams)).toEqual({ repo: 'acme/app', status: 'success', branch: 'main', limit: '5' });
+  });
+
+  it("shows each build's author and commit title, and nothing for a build from a server that does not send them", async () => {
+    server.addBuild(aBuild({ id: 43, title: 'Fix the \x1b[31mcache\x1b[0m key', author: { name: 'Ada Lovelace', login: 'ada', avatarUrl: null } }));
+    server.addBuild(aBuild({ id: 44, title: 'Bump deps', author: { name: 'Grace Hopper', login: null, avatarUrl: null } }));
+    const r = await drydock(['builds']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+STATUS\s+REPO\s+REF\s+SHA\s+AGE\s+DURATION\s+AUTHOR\s+TITLE$/);
+    expect(lines[1]).toMatch(/^44\s+success\s.*\s1m 05s\s+Grace Hopper\s+Bump deps$/);
+    expect(lines[2]).toMatch(/^43\s+success\s.*\s1m 05s\s+ada\s+Fix the \?\[31mcache\?\[0m key$/); // the escape sequences are not sent to the terminal
+    expect(lines[3]).toMatch(/^42\s+success\s.*\s1m 05s$/);
+    expect(lines[2]!.indexOf('ada')).toBe(lines[0]!.indexOf('AUTHOR'));
+    expect(lines[1]!.indexOf('Bump')).toBe(lines[0]!.indexOf('TITLE'));
+    expect(r.stdout).not.toContain('\x1b');
   });
 
   it('prints the API answer with --json', async () => {
@@ -95,7 +110,7 @@ describe('errors', () => {
     server.token = 's3cret';
     server.planNextBuild(aBuild({ id: 50, status: 'queued' }));
     const missing = await drydock(['rebuild', '42']);
-    expect(missing).toMatchObject({ code: 1, stdout: '' });
+    expect(missing).toMatchObject({ code: 4, stdout: '' });
     expect(missing.stderr).toMatch(/^drydock: .*401.*set DRYDOCK_API_TOKEN\n$/);
     const wrong = await drydock(['rebuild', '42'], { DRYDOCK_API_TOKEN: 'nope' });
     expect(wrong.stderr).toMatch(/^drydock: the server rejected DRYDOCK_API_TOKEN/);
@@ -124,6 +139,20 @@ describe('errors', () => {
     }
   });
 
+  it('exits 4, the authentication failure code, on a 401 of a read and on a 403, saying which token was refused', async () => {
+    server.token = 's3cret';
+    server.readsNeedToken = true;
+    const noToken = await drydock(['show', '42']);
+    expect(noToken).toMatchObject({ code: 4, stdout: '' });
+    expect(noToken.stderr).toMatch(/^drydock: the server requires an API token \(401 Unauthorized\).*--token or set DRYDOCK_API_TOKEN\n$/);
+    const wrong = await drydock(['watch', '42', '--token', 'nope']);
+    expect(wrong).toMatchObject({ code: 4, stderr: "drydock: the server rejected --token (401 Unauthorized); check that it matches the server's token\n" });
+    server.forbiddenRoutes.add('GET /api/builds/:id');
+    const forbidden = await drydock(['show', '42'], { DRYDOCK_API_TOKEN: 's3cret' });
+    expect(forbidden).toMatchObject({ code: 4, stderr: 'drydock: the server refused GET /api/builds/42 with DRYDOCK_API_TOKEN (403 Forbidden): Forbidden resource\n' });
+    expect(await drydock(['builds'], { DRYDOCK_API_TOKEN: 's3cret' })).toMatchObject({ code: 0 }); // the right token still reads what it may
+  });
+
   it("shows the server's 400 message", async () => {
     const r = await drydock(['trigger', '']);
     expect(r).toMatchObject({ code: 1, stderr: 'drydock: repo must be a non-empty string\n' });
@@ -147,8 +176,67 @@ describe('errors', () => {
   it('documents the exit codes in --help', async () => {
     const r = await drydock(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Exit codes:\n\s+0\s.*\n\s+1\s.*\n\s+2\s+Drydock could not be reached/);
+    expect(r.stdout).toMatch(/Exit codes:\n\s+0\s.*\n\s+1\s.*\n\s+2\s+Drydock could not be reached\n\s+3\s+lint: .*\n\s+4\s+the server refused the API token/);
     expect(r.stdout).toContain('DRYDOCK_API_TOKEN');
+  });
+});
+
+describe('--version and --server', () => {
+  it("prints the package's version", async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '../../../package.json'), 'utf8')) as { version: string };
+    expect(await drydock(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  it('--server wins over DRYDOCK_URL', async () => {
+    const r = await drydock(['--server', server.url, 'show', '42', '--json'], { DRYDOCK_URL: 'http://127.0.0.1:9' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ id: 42 });
+  });
+});
+
+describe('drydock open', () => {
+  it("prints the build's page on the server given, without asking the server", async () => {
+    const r = await drydock(['--server', 'https://ci.example.com/', 'open', '42']);
+    expect(r).toMatchObject({ code: 0, stdout: 'https://ci.example.com/builds/42\n' });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('--browser runs xdg-open with the URL as its one argument', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'drydock-cli-bin-'));
+    try {
+      const opener = join(bin, 'xdg-open');
+      writeFileSync(opener, `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done > "${join(bin, 'args')}"\n`, { mode: 0o755 });
+      const r = await drydock(['open', '42', '--browser'], { PATH: `${bin}:${process.env.PATH ?? ''}` });
+      expect(r).toMatchObject({ code: 0, stdout: '', stderr: `Opening ${server.url}/builds/42 in your browser\n` });
+      expect(readFileSync(join(bin, 'args'), 'utf8')).toBe(`${server.url}/builds/42\n`);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('--browser prints the URL when no browser can be opened', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'drydock-cli-bin-'));
+    try {
+      writeFileSync(join(bin, 'xdg-open'), '#!/bin/sh\nexit 3\n', { mode: 0o755 });
+      const r = await drydock(['open', '42', '--browser'], { PATH: `${bin}:${process.env.PATH ?? ''}` });
+      expect(r).toMatchObject({ code: 0, stdout: `${server.url}/builds/42\n` });
+      expect(r.stderr).toMatch(/could not open a browser \(xdg-open exited with 3\)/);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('colours', () => {
+  it('writes no escape codes when output is piped, nor with NO_COLOR set (even empty)', async () => {
+    server.addBuild(aBuild({ id: 43, status: 'running', finishedAt: null }));
+    for (const env of [{}, { NO_COLOR: '' }, { NO_COLOR: '1' }] as Record<string, string>[]) {
+      for (const args of [['builds'], ['show', '41'], ['watch', '42']]) {
+        const r = await drydock(args, env);
+        expect(r.stdout).toMatch(/success|failure/);
+        expect(r.stdout + r.stderr).not.toContain('\x1b');
+      }
+    }
   });
 });
 

@@ -2,8 +2,11 @@
 export interface Terminal {
   write(text: string): void;
   readonly isTTY: boolean;
+  /** Status words may be coloured: a terminal, and NO_COLOR is not set (to any value, even empty). */
+  readonly colour: boolean;
 }
 
-export function terminalOf(stream: NodeJS.WriteStream): Terminal {
-  return { write: (text) => void stream.write(text), isTTY: stream.isTTY === true };
+export function terminalOf(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): Terminal {
+  const isTTY = stream.isTTY === true;
+  return { write: (text) => void stream.write(text), isTTY, colour: isTTY && env.NO_COLOR === undefined };
 }

@@ -4,7 +4,7 @@ import type { Terminal } from './terminal.js';
 import { ProgressDisplay } from './wait-for-build.js';
 
 function capture(isTTY: boolean): Terminal & { text: string } {
-  const out = { isTTY, text: '', write: (t: string) => void (out.text += t) };
+  const out = { isTTY, colour: false, text: '', write: (t: string) => void (out.text += t) };
   return out;
 }
 

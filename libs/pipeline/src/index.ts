@@ -5,3 +5,6 @@ export * from './image-tags.js';
 export * from './pipeline-deps.js';
 export * from './run-build.js';
 export { RepoBusy, runWorkDir, type RunControl } from './run-ownership.js';
+export { readConfigFile } from './checkout-paths.js';
+export { checkComposeFile } from './compose-check.js';
+export { skipReason } from './image-rules.js';

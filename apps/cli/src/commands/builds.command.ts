@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { BUILD_STATUSES, type BuildStatus } from '@drydock/core';
 import { buildsTable } from '../build-view.js';
+import { paletteOf } from '../colours.js';
 import { positiveInt, printJson, type CliContext } from '../cli-context.js';
 
 interface BuildsOptions {
@@ -26,7 +27,7 @@ export function buildsCommand(ctx: CliContext): Command {
       const page = await ctx.api.listBuilds(filter);
       if (json) return printJson(ctx, page);
       if (page.items.length === 0) return ctx.stderr.write('no builds found\n');
-      ctx.stdout.write(buildsTable(page.items, Date.now()));
+      ctx.stdout.write(buildsTable(page.items, Date.now(), paletteOf(ctx.stdout)));
       if (page.nextCursor) ctx.stderr.write(`more: drydock builds --cursor ${page.nextCursor}\n`);
     });
 }

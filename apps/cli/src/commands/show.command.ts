@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { buildDetails } from '../build-view.js';
+import { paletteOf } from '../colours.js';
 import { positiveInt, printJson, type CliContext } from '../cli-context.js';
 
 export function showCommand(ctx: CliContext): Command {
@@ -10,6 +11,6 @@ export function showCommand(ctx: CliContext): Command {
     .action(async (id: number, opts: { json?: boolean }) => {
       const build = await ctx.api.getBuild(id);
       if (opts.json) printJson(ctx, build);
-      else ctx.stdout.write(buildDetails(build, Date.now()));
+      else ctx.stdout.write(buildDetails(build, Date.now(), paletteOf(ctx.stdout)));
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ApiBuild } from '../api-client.js';
 import { buildOutcome } from '../build-view.js';
+import { paletteOf } from '../colours.js';
 import { printJson, type CliContext } from '../cli-context.js';
 import { EXIT } from '../cli-errors.js';
 import { shortRef, shortSha } from '../format.js';
@@ -28,6 +29,6 @@ export async function reportStartedBuild(ctx: CliContext, build: ApiBuild, opts:
   ctx.stderr.write(`#${build.id} ${build.status}: ${build.repo} ${shortRef(build.ref)} ${shortSha(build.sha)}\n`);
   const final = await waitForBuild(ctx.api, build, ctx.stderr);
   if (opts.json) printJson(ctx, final);
-  else ctx.stdout.write(buildOutcome(final, Date.now()));
+  else ctx.stdout.write(buildOutcome(final, Date.now(), paletteOf(ctx.stdout)));
   ctx.exitCode = final.status === 'success' ? EXIT.ok : EXIT.failed;
 }

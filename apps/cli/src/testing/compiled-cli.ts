@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,7 +33,8 @@ export class CompiledCli {
     await run(process.execPath, [join(ROOT, 'node_modules/tsc-alias/dist/bin/index.js'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', outDir]);
     await mkdir(join(dir, 'bin'));
     await copyFile(join(ROOT, 'bin/drydock.js'), join(dir, 'bin/drydock.js'));
-    await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    await writeFile(join(dir, 'package.json'), `${JSON.stringify({ type: 'module', version })}\n`);
     await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
     return new CompiledCli(dir);
   }

@@ -25,6 +25,10 @@ export class FakeDrydockServer {
   readonly requests: RecordedRequest[] = [];
   /** Mutating calls need `Authorization: Bearer <token>` when set, as with DRYDOCK_API_TOKEN on the server. */
   token: string | null = null;
+  /** Reads need the token too, as with DRYDOCK_READ_TOKEN_REQUIRED=true on the server. */
+  readsNeedToken = false;
+  /** Routes answered 403 Forbidden whatever the token (`GET /api/builds/:id`). */
+  readonly forbiddenRoutes = new Set<string>();
   /** Routes answered like a server that lacks them (`POST /api/builds/:id/retry`). */
   readonly missingRoutes = new Set<string>();
   private readonly timelines = new Map<number, { states: ApiBuild[]; next: number }>();
@@ -78,9 +82,10 @@ export class FakeDrydockServer {
     const id = Number(/^\/api\/builds\/(\d+)/.exec(path)?.[1]);
     const route = `${method} ${path.replace(/\/\d+(\/|$)/, '/:id$1')}`;
     if (this.missingRoutes.has(route)) return fail(404, `Cannot ${method} ${path}`, 'Not Found');
-    if (method === 'POST' && this.token && req.headers.authorization !== `Bearer ${this.token}`) {
+    if ((method === 'POST' || this.readsNeedToken) && this.token && req.headers.authorization !== `Bearer ${this.token}`) {
       return fail(401, 'Unauthorized', 'Unauthorized');
     }
+    if (this.forbiddenRoutes.has(route)) return fail(403, 'Forbidden resource', 'Forbidden');
     if (route === 'GET /api/builds') {
       const items = [...this.timelines.values()].map((t) => t.states[0]!).sort((a, b) => b.id - a.id);
       return send(res, 200, { items, nextCursor: null });
