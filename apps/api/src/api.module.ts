@@ -6,11 +6,13 @@ import { GitHubModule } from '@drydock/github';
 import { LogsModule } from '@drydock/logs';
 import { QueueModule } from '@drydock/queue';
 import { StoreModule } from '@drydock/store';
+import { BadgeController } from './badges/badge.controller.js';
 import { BuildLogsController } from './builds/build-logs.controller.js';
 import { BuildLogsService } from './builds/build-logs.service.js';
 import { BuildsController } from './builds/builds.controller.js';
 import { BuildsService } from './builds/builds.service.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
+import { EventsStreamController } from './events/events-stream.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
 import { ApiTokenGuard } from './http/api-token.guard.js';
@@ -20,7 +22,7 @@ import { GithubWebhookController } from './webhooks/github-webhook.controller.js
 /** The HTTP side: webhooks in, build history and control out. Expects ConfigModule from the root. */
 @Module({
   imports: [StoreModule, EventsModule, LogsModule, QueueModule, GitHubModule, GitModule],
-  controllers: [GithubWebhookController, BuildsController, BuildLogsController, HealthController, DashboardController],
+  controllers: [GithubWebhookController, BuildsController, BuildLogsController, HealthController, DashboardController, BadgeController, EventsStreamController],
   providers: [
     BuildsService,
     BuildLogsService,

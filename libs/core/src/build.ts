@@ -50,8 +50,36 @@ export interface KeptImage {
   tested: boolean;
 }
 
+/** Who wrote a commit, as far as the trigger or the checkout knows. */
+export interface CommitAuthor {
+  name: string;
+  /** The GitHub login; null when unknown (a checkout only knows the name). */
+  login: string | null;
+  /** An https URL of their avatar on the GitHub host; null when unknown. */
+  avatarUrl: string | null;
+}
+
+/**
+ * What a build shows people besides what it builds: the head commit's title (its message's
+ * first line) and author, links to it on GitHub (https, on the repository's web host, checked
+ * against the repository's name before they are stored), and who or what triggered it (a GitHub
+ * login, or `api`). Null when unknown; the worker fills `title` and `author` from the checkout
+ * when the trigger did not give them.
+ */
+export interface BuildFacts {
+  title: string | null;
+  author: CommitAuthor | null;
+  commitUrl: string | null;
+  compareUrl: string | null;
+  pullRequestUrl: string | null;
+  triggeredBy: string | null;
+}
+
+/** A build that knows none of its facts. */
+export const NO_BUILD_FACTS: BuildFacts = { title: null, author: null, commitUrl: null, compareUrl: null, pullRequestUrl: null, triggeredBy: null };
+
 /** What a trigger (webhook, API call, rebuild) asks for; becomes a Build once stored. */
-export interface BuildRequest {
+export interface BuildRequest extends Partial<BuildFacts> {
   /** `owner/name` */
   repo: string;
   cloneUrl: string;

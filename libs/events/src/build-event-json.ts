@@ -13,7 +13,7 @@ export function parseBuildEvent(text: string): BuildEventMessage | undefined {
   const { type, buildId, status } = value as Record<string, unknown>;
   if (typeof buildId !== 'number' || !Number.isSafeInteger(buildId) || buildId < 1) return undefined;
   if (type === 'build.cancel_requested') return { type, buildId };
-  if ((type === 'build.changed' || type === 'build.finished') && isStatus(status)) return { type, buildId, status };
+  if ((type === 'build.created' || type === 'build.changed' || type === 'build.finished') && isStatus(status)) return { type, buildId, status };
   return undefined;
 }
 

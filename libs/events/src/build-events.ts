@@ -4,11 +4,13 @@ import type { BuildStatus } from '@drydock/core';
  * What happens to builds, on one channel: the live-log stream, the log follower and the
  * cancel listener subscribe here instead of polling the store, and later deploy hooks and
  * notifications can too.
+ * - `build.created`: a build was stored (queued, or blocked waiting for approval)
  * - `build.changed`: a build's stored status changed (queued -> running, a step finished, ...)
  * - `build.finished`: a build reached a final status; its log is stored by then
  * - `build.cancel_requested`: the API cancelled a build; whichever worker runs it stops it
  */
 export type BuildEventMessage =
+  | { type: 'build.created'; buildId: number; status: BuildStatus }
   | { type: 'build.changed'; buildId: number; status: BuildStatus }
   | { type: 'build.finished'; buildId: number; status: BuildStatus }
   | { type: 'build.cancel_requested'; buildId: number };

@@ -32,9 +32,26 @@ describe('parseWebhook', () => {
           defaultBranch: 'master',
           before: payload.before,
           installationId: 1, // the example was sent to a GitHub App installation
+          title: (payload.head_commit as { message: string }).message.split('\n')[0],
+          author: { name: 'Codertocat', login: 'Codertocat', avatarUrl: 'https://avatars1.githubusercontent.com/u/21031067?v=4' },
+          commitUrl: 'https://github.com/Codertocat/Hello-World/commit/6113728f27ae82c7b1a177c8d03f9e96e0adf246',
+          compareUrl: null, // a new branch: nothing to compare with
+          triggeredBy: 'Codertocat',
         },
       ],
     });
+  });
+
+  it('links the commit and the compare view only on the repository\'s own https web URL, and takes the title from the first line', () => {
+    const payload = examplePayload('push', (p) => p.ref === 'refs/heads/master');
+    Object.assign(payload, { before: '1'.repeat(40), head_commit: { ...(payload.head_commit as object), message: 'Fix <b>it</b>\n\nbody' } });
+    expect(parseWebhook('push', payload)).toMatchObject({
+      requests: [{ title: 'Fix <b>it</b>', compareUrl: `https://github.com/Codertocat/Hello-World/compare/${'1'.repeat(12)}...6113728f27ae` }],
+    });
+    for (const html_url of ['javascript:alert(1)//Codertocat/Hello-World', 'http://github.com/Codertocat/Hello-World', 'https://evil.example/other/repo', 'https://u:p@github.com/Codertocat/Hello-World', 42]) {
+      Object.assign(payload.repository as object, { html_url });
+      expect(parseWebhook('push', payload)).toMatchObject({ requests: [{ commitUrl: null, compareUrl: null }] });
+    }
   });
 
   it('drops credentials from the clone URL', () => {
@@ -82,6 +99,10 @@ describe('parseWebhook: pull requests', () => {
           before: sha('b'),
           installationId: null,
           fork: false,
+          commitUrl: `https://github.com/acme/widget/commit/${sha('a')}`,
+          compareUrl: null,
+          pullRequestUrl: 'https://github.com/acme/widget/pull/7',
+          triggeredBy: 'Codertocat',
         },
       ],
     });

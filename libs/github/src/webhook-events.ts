@@ -1,7 +1,8 @@
 import { Webhooks } from '@octokit/webhooks';
 import { z } from 'zod';
-import type { BuildRequest } from '@drydock/core';
+import type { BuildFacts, BuildRequest } from '@drydock/core';
 import { DrydockError, isOwnerName, withoutCredentials } from '@drydock/core';
+import { avatarUrlOf, commitTitleOf, commitUrlOf, compareUrlOf, pullRequestUrlOf, repositoryWebUrl } from './github-links.js';
 
 /** Verifies `X-Hub-Signature-256` over the raw body with @octokit/webhooks (constant time). */
 export async function verifyWebhookSignature(secret: string, rawBody: string, signature: string | undefined): Promise<boolean> {
@@ -56,8 +57,13 @@ const sha = z.string().regex(/^[0-9a-f]{40}$/, 'must be a 40-character commit sh
 const ownerName = z.string().refine(isOwnerName, 'must be owner/name');
 const installationSchema = z.object({ id: z.number().int().positive() }).nullish();
 
+const login = z.string().min(1).max(100);
+/** A GitHub account as payloads carry it (`sender`, `pull_request.user`); only what a build shows. */
+const accountSchema = z.object({ login, avatar_url: z.unknown().optional() }).nullish();
+
 const repositorySchema = z.object({
   full_name: ownerName,
+  html_url: z.unknown().optional(),
   clone_url: z.string().url(),
   default_branch: z.string().min(1),
 });
@@ -67,7 +73,11 @@ const pushSchema = z.object({
   after: sha,
   before: z.string().optional(),
   deleted: z.boolean().optional(),
-  head_commit: z.object({ message: z.string() }).nullish(),
+  head_commit: z
+    .object({ message: z.string(), author: z.object({ name: z.string().max(200).optional(), username: login.optional() }).nullish() })
+    .nullish(),
+  compare: z.unknown().optional(),
+  sender: accountSchema,
   repository: repositorySchema,
   installation: installationSchema,
 });
@@ -76,7 +86,10 @@ const actionSchema = z.object({ action: z.string().min(1) });
 
 const pullRequestSchema = z.object({
   number: z.number().int().positive(),
+  sender: accountSchema,
   pull_request: z.object({
+    title: z.string().optional(),
+    user: accountSchema,
     head: z.object({ sha, repo: z.object({ full_name: ownerName }).nullable() }),
     base: z.object({ sha, repo: z.object({ full_name: ownerName }) }),
   }),
@@ -138,8 +151,26 @@ function parsePush(payload: unknown): WebhookOutcome {
         // what `.drydock.yml` `paths` compare against; all zeros (a new branch) is kept, and means nothing to compare
         before: push.before !== undefined && /^[0-9a-f]{40}$/.test(push.before) ? push.before : null,
         installationId,
+        ...pushFacts(push),
       },
     ],
+  };
+}
+
+/** What a push build shows: its head commit's title and author, the commit and compare links, the pusher. */
+function pushFacts(push: z.infer<typeof pushSchema>): Partial<BuildFacts> {
+  const web = repositoryWebUrl(push.repository.html_url, push.repository.full_name);
+  const author = push.head_commit?.author;
+  const authorLogin = author?.username ?? null;
+  const sender = push.sender ?? null;
+  return {
+    title: commitTitleOf(push.head_commit?.message),
+    author: author?.name
+      ? { name: author.name, login: authorLogin, avatarUrl: sender !== null && authorLogin === sender.login ? avatarUrlOf(sender.avatar_url) : null }
+      : null,
+    commitUrl: commitUrlOf(web, push.after),
+    compareUrl: compareUrlOf(web, push.before, push.after),
+    triggeredBy: sender?.login ?? null,
   };
 }
 
@@ -169,8 +200,21 @@ function parsePullRequest(payload: unknown): WebhookOutcome {
         before: base.sha,
         installationId: pr.installation?.id ?? null,
         fork: head.repo === null || head.repo.full_name !== base.repo.full_name,
+        ...pullRequestFacts(pr),
       },
     ],
+  };
+}
+
+/** What a pull request build shows: its links, its author (title and author of the head commit come from the checkout). */
+function pullRequestFacts(pr: z.infer<typeof pullRequestSchema>): Partial<BuildFacts> {
+  const web = repositoryWebUrl(pr.repository.html_url, pr.repository.full_name);
+  const { user } = pr.pull_request;
+  return {
+    commitUrl: commitUrlOf(web, pr.pull_request.head.sha),
+    compareUrl: null,
+    pullRequestUrl: pullRequestUrlOf(web, pr.number),
+    triggeredBy: pr.sender?.login ?? user?.login ?? null,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import { branchOf, nowIso, type Build, type BuildImage, type BuildRequest, type BuildStep, type KeptImage } from '@drydock/core';
+import { branchOf, nowIso, type Build, type BuildImage, type BuildRequest, type BuildStep, type CommitAuthor, type KeptImage } from '@drydock/core';
 import type { BuildPatch, BuildWithRun } from './build-store.js';
 import type { BuildsTable } from './schema.js';
 
@@ -23,6 +23,12 @@ export function toBuild(row: BuildRow): Build {
     installationId: row.installation_id === null ? null : Number(row.installation_id),
     before: row.before_sha,
     approvedBy: row.approved_by,
+    title: row.title,
+    author: row.author === null ? null : (JSON.parse(row.author) as CommitAuthor),
+    commitUrl: row.commit_url,
+    compareUrl: row.compare_url,
+    pullRequestUrl: row.pull_request_url,
+    triggeredBy: row.triggered_by,
     steps: JSON.parse(row.steps) as BuildStep[],
     images: JSON.parse(row.images) as BuildImage[],
     keptImages: JSON.parse(row.kept_images) as KeptImage[],
@@ -56,6 +62,12 @@ export function newBuildRow(request: BuildRequest): Insertable<BuildsTable> {
     rebuild_of: request.rebuildOf ?? null,
     retry_of: request.retryOf ?? null,
     fork: request.fork === true ? 1 : 0,
+    title: request.title ?? null,
+    author: request.author ? JSON.stringify(request.author) : null,
+    commit_url: request.commitUrl ?? null,
+    compare_url: request.compareUrl ?? null,
+    pull_request_url: request.pullRequestUrl ?? null,
+    triggered_by: request.triggeredBy ?? null,
     steps: '[]',
     images: '[]',
     error: null,
@@ -80,6 +92,8 @@ export function patchRow(patch: BuildPatch): Updateable<BuildsTable> {
   if (patch.ref !== undefined) Object.assign(row, { ref: patch.ref, branch: branchOf(patch.ref) });
   if (patch.pullRequest !== undefined) row.pull_request = patch.pullRequest;
   if (patch.approvedBy !== undefined) row.approved_by = patch.approvedBy;
+  if (patch.title !== undefined) row.title = patch.title;
+  if (patch.author !== undefined) row.author = patch.author === null ? null : JSON.stringify(patch.author);
   return row;
 }
 

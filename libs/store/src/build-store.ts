@@ -21,6 +21,8 @@ export interface BuildStore {
   createBuilds(requests: BuildRequest[], deliveryId?: string): Promise<{ builds: Build[]; duplicate: boolean }>;
   get(id: number): Promise<Build | undefined>;
   list(query: BuildListQuery): Promise<BuildPage>;
+  /** How many builds match `filter` (as `list` filters). */
+  count(filter: BuildFilter): Promise<number>;
   /**
    * Updates when the status is one of `from` (and, with `runId`, while that run owns the build);
    * returns the updated build or undefined.
@@ -110,16 +112,22 @@ export interface BuildRunState {
 export type BuildWithRun = Build & { run: BuildRunState };
 
 export type BuildPatch = Partial<
-  Pick<Build, 'status' | 'sha' | 'steps' | 'images' | 'keptImages' | 'startedAt' | 'finishedAt' | 'error' | 'ref' | 'pullRequest' | 'approvedBy'>
+  Pick<Build, 'status' | 'sha' | 'steps' | 'images' | 'keptImages' | 'startedAt' | 'finishedAt' | 'error' | 'ref' | 'pullRequest' | 'approvedBy' | 'title' | 'author'>
 >;
 
-export interface BuildListQuery {
+/** Which builds `list` and `count` take; every field given must match. */
+export interface BuildFilter {
   repo?: string;
   branch?: string;
   status?: BuildStatus;
+  /** Any of these statuses. */
+  statuses?: readonly BuildStatus[];
   event?: BuildEvent;
   /** A full sha, or a prefix of at least 7 hex digits. */
   sha?: string;
+}
+
+export interface BuildListQuery extends BuildFilter {
   limit: number;
   /** Opaque; from a previous page's `nextCursor`. */
   cursor?: string;

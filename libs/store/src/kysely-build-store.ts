@@ -1,9 +1,9 @@
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import { DrydockError, nowIso, type Build, type BuildEvent, type BuildRequest, type BuildStatus } from '@drydock/core';
 import { newBuildRow, patchRow, toBuild, toBuildWithRun } from './build-row.js';
-import type { BuildListQuery, BuildPage, BuildPatch, BuildStore, BuildWithRun, ClaimRefusal, KnownRepository, RepoSettings, RunOwner } from './build-store.js';
+import type { BuildFilter, BuildListQuery, BuildPage, BuildPatch, BuildStore, BuildWithRun, ClaimRefusal, KnownRepository, RepoSettings, RunOwner } from './build-store.js';
 import { isUniqueViolation } from './database.js';
-import { encodeCursor, listQuery, pageSize } from './list-query.js';
+import { countQuery, encodeCursor, listQuery, pageSize } from './list-query.js';
 import type { StoreTables } from './schema.js';
 
 /** BuildStore on Kysely: the same queries on SQLite and PostgreSQL. Does not own `db`. */
@@ -55,6 +55,10 @@ export class KyselyBuildStore implements BuildStore {
     const items = rows.slice(0, size).map(toBuild);
     const nextCursor = rows.length > size ? encodeCursor(items[items.length - 1].id) : null;
     return { items, nextCursor };
+  }
+
+  count(filter: BuildFilter): Promise<number> {
+    return countQuery(this.db, filter);
   }
 
   async transition(id: number, from: readonly BuildStatus[], patch: BuildPatch, runId?: string): Promise<Build | undefined> {

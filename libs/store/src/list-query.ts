@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { DrydockError } from '@drydock/core';
-import type { BuildListQuery } from './build-store.js';
+import type { BuildFilter, BuildListQuery } from './build-store.js';
 import type { StoreTables } from './schema.js';
 
 export const MAX_PAGE_SIZE = 100;
@@ -12,14 +12,26 @@ export const MAX_PAGE_SIZE = 100;
  * (repo, branch, id) indexes.
  */
 export function listQuery(db: Kysely<StoreTables>, query: BuildListQuery) {
-  let q = db.selectFrom('builds').selectAll();
-  if (query.repo !== undefined) q = q.where('repo', '=', query.repo);
-  if (query.branch !== undefined) q = q.where('branch', '=', query.branch);
-  if (query.status !== undefined) q = q.where('status', '=', query.status);
-  if (query.event !== undefined) q = q.where('event', '=', query.event);
-  if (query.sha !== undefined) q = query.sha.length >= 40 ? q.where('sha', '=', query.sha) : q.where('sha', 'like', `${query.sha.replace(/[^0-9a-f]/g, '')}%`);
+  let q = filtered(db.selectFrom('builds').selectAll(), query);
   if (query.cursor !== undefined) q = q.where('id', '<', decodeCursor(query.cursor));
   return q.orderBy('id', 'desc').limit(pageSize(query.limit) + 1);
+}
+
+/** How many builds match the filter. */
+export async function countQuery(db: Kysely<StoreTables>, filter: BuildFilter): Promise<number> {
+  const row = await filtered(db.selectFrom('builds').select((eb) => eb.fn.countAll().as('n')), filter).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+function filtered<Q extends SelectQueryBuilder<StoreTables, 'builds', object>>(q: Q, filter: BuildFilter): Q {
+  let f = q as SelectQueryBuilder<StoreTables, 'builds', object>;
+  if (filter.repo !== undefined) f = f.where('repo', '=', filter.repo);
+  if (filter.branch !== undefined) f = f.where('branch', '=', filter.branch);
+  if (filter.status !== undefined) f = f.where('status', '=', filter.status);
+  if (filter.statuses !== undefined) f = filter.statuses.length === 0 ? f.where(sql<boolean>`1 = 0`) : f.where('status', 'in', filter.statuses);
+  if (filter.event !== undefined) f = f.where('event', '=', filter.event);
+  if (filter.sha !== undefined) f = filter.sha.length >= 40 ? f.where('sha', '=', filter.sha) : f.where('sha', 'like', `${filter.sha.replace(/[^0-9a-f]/g, '')}%`);
+  return f as Q;
 }
 
 export function pageSize(limit: number): number {

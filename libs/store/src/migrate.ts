@@ -10,8 +10,14 @@ import { createReportOutbox } from './migrations/0004-report-outbox.js';
 import { addBuildRetryOf } from './migrations/0005-build-retry-of.js';
 import { addPullRequests } from './migrations/0006-pull-requests.js';
 import { addCheckRuns } from './migrations/0007-check-runs.js';
+import { addBuildFacts } from './migrations/0008-build-facts.js';
 
-/** Migrations live in code (not read from disk), so the bundled app carries them. Names sort in order. */
+/**
+ * Migrations live in code (not read from disk), so the bundled app carries them. Names sort in
+ * order (Kysely runs them sorted by name, whatever the order here). Each one touches its own
+ * columns or tables only, so one merged with a lower number than a migration a database already
+ * ran still applies (`allowUnorderedMigrations`).
+ */
 export class InCodeMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: DialectName) {}
 
@@ -24,6 +30,7 @@ export class InCodeMigrationProvider implements MigrationProvider {
       '0005-build-retry-of': addBuildRetryOf(),
       '0006-pull-requests': addPullRequests(this.dialect),
       '0007-check-runs': addCheckRuns(this.dialect),
+      '0008-build-facts': addBuildFacts(),
     };
   }
 }
@@ -53,7 +60,7 @@ export async function migrateToLatest(database: Database, options: WaitOptions =
 }
 
 async function runMigrator({ db, dialect }: Database): Promise<void> {
-  const migrator = new Migrator({ db, provider: new InCodeMigrationProvider(dialect) });
+  const migrator = new Migrator({ db, provider: new InCodeMigrationProvider(dialect), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error === undefined) return;
   const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -47,6 +47,13 @@ export interface BuildsTable {
   before_sha: ColumnType<string | null, string | null | undefined, string | null>;
   /** See `Build.approvedBy`. */
   approved_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** See `BuildFacts`; `author` is JSON text of CommitAuthor. */
+  title: ColumnType<string | null, string | null | undefined, string | null>;
+  author: ColumnType<string | null, string | null | undefined, string | null>;
+  commit_url: ColumnType<string | null, string | null | undefined, never>;
+  compare_url: ColumnType<string | null, string | null | undefined, never>;
+  pull_request_url: ColumnType<string | null, string | null | undefined, never>;
+  triggered_by: ColumnType<string | null, string | null | undefined, never>;
   error: string | null;
   created_at: Timestamp;
   started_at: NullableTimestamp;

@@ -29,6 +29,7 @@ export function pushPayload(options: PushOptions): Record<string, unknown> {
     full_name: options.fullName,
     name,
     clone_url: options.cloneUrl,
+    html_url: `https://github.com/${options.fullName}`,
     default_branch: options.defaultBranch ?? 'main',
     owner: { ...(repository.owner as object), login: owner, name: owner },
   });
@@ -73,7 +74,7 @@ export function pullRequestPayload(options: PullRequestOptions): Record<string, 
   const payload = examplePayload('pull_request', (p) => p.action === 'opened');
   const [owner, name] = options.fullName.split('/');
   const repository = { ...(payload.repository as Record<string, unknown>) };
-  Object.assign(repository, { full_name: options.fullName, name, clone_url: options.cloneUrl, default_branch: options.defaultBranch ?? 'main' });
+  Object.assign(repository, { full_name: options.fullName, name, clone_url: options.cloneUrl, html_url: `https://github.com/${options.fullName}`, default_branch: options.defaultBranch ?? 'main' });
   repository.owner = { ...(repository.owner as object), login: owner };
   const pr = payload.pull_request as Record<string, Record<string, unknown>>;
   const headRepo = options.headRepo === undefined ? options.fullName : options.headRepo;

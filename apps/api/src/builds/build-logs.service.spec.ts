@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DrydockError, type Build, type BuildStatus } from '@drydock/core';
+import { DrydockError, NO_BUILD_FACTS, type Build, type BuildStatus } from '@drydock/core';
 import { InMemoryBuildEvents, InMemoryBuildLogs } from '@drydock/testing';
 import { BuildLogsService, type LogStreamEvent } from './build-logs.service.js';
 
@@ -29,6 +29,7 @@ function setup(statuses: Record<number, BuildStatus>) {
       installationId: null,
       before: null,
       approvedBy: null,
+      ...NO_BUILD_FACTS,
       createdAt: '2026-01-01T00:00:00.000Z',
       startedAt: null,
       finishedAt: null,

@@ -26,7 +26,7 @@ export function manualBuildRequest(body: TriggerBody, known: KnownRepository | u
     const ref = body.ref ?? known?.defaultBranch;
     if (!ref) throw new DrydockError('invalid_request', 'ref: is required for a repository no webhook has named');
     const fullRef = ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
-    return { repo, cloneUrl, ref: fullRef, sha: body.sha ?? null, event: 'manual', defaultBranch: known?.defaultBranch ?? null };
+    return { repo, cloneUrl, ref: fullRef, sha: body.sha ?? null, event: 'manual', defaultBranch: known?.defaultBranch ?? null, triggeredBy: 'api' };
   };
   if (isOwnerName(body.repo)) {
     if (!known) {

@@ -111,7 +111,10 @@ describe('BuildsService', () => {
     expect(cancelled).toMatchObject({ status: 'cancelled', error: 'Cancelled' });
     expect(queue.calls).toEqual([`enqueue ${builds[0].id}`, `cancel ${builds[0].id}`, `withdraw ${builds[0].id}`]);
     expect(reporter.last()).toMatchObject({ state: 'error', description: 'Cancelled' });
-    expect(events.published).toEqual([{ type: 'build.finished', buildId: builds[0].id, status: 'cancelled' }]);
+    expect(events.published).toEqual([
+      { type: 'build.created', buildId: builds[0].id, status: 'queued' },
+      { type: 'build.finished', buildId: builds[0].id, status: 'cancelled' },
+    ]);
   });
 
   it('cancels a running build by telling its worker, which reports', async () => {
@@ -120,7 +123,7 @@ describe('BuildsService', () => {
     expect((await service.cancel(builds[0].id)).status).toBe('cancelled');
     expect(queue.calls.slice(1)).toEqual([`cancel ${builds[0].id}`]);
     expect(reporter.statesOf()).toEqual(['pending']);
-    expect(events.published).toEqual([]); // the worker announces the end once it has stopped
+    expect(events.published).toEqual([{ type: 'build.created', buildId: builds[0].id, status: 'queued' }]); // the worker announces the end once it has stopped
   });
 
   it('answers conflict for a finished build, also when it finishes while the cancel is on its way', async () => {

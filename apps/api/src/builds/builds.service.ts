@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@drydock/config';
-import { DrydockError, isFinal, messageOf, nowIso, type Build, type BuildRequest, type BuildStatus } from '@drydock/core';
+import { DrydockError, isFinal, messageOf, nowIso, type Build, type BuildFacts, type BuildRequest, type BuildStatus } from '@drydock/core';
 import { BUILD_EVENTS, type BuildEvents } from '@drydock/events';
 import { GIT_CLIENT, type GitClient } from '@drydock/git';
 import { BUILD_REPORTER, REPO_CREDENTIALS, type BuildReporter, type RepoCredentials } from '@drydock/github';
@@ -9,6 +9,19 @@ import { BUILD_STORE, type BuildListQuery, type BuildPage, type BuildStore } fro
 import { AllowedRepos, manualBuildRequest, repoOfTrigger, type TriggerBody } from './build-request.js';
 import { shareableBuild, supersededBy } from './build-sharing.js';
 import { KeyedLock } from './keyed-lock.js';
+
+/** A new build of the same commit shows what the original showed, triggered from the API. */
+const sameCommitFacts = (original: Build): Partial<BuildFacts> => ({
+  title: original.title,
+  author: original.author,
+  commitUrl: original.commitUrl,
+  compareUrl: original.compareUrl,
+  pullRequestUrl: original.pullRequestUrl,
+  triggeredBy: API_TRIGGER,
+});
+
+/** `triggeredBy` of what the API starts (manual builds, rebuilds, retries) and `approvedBy` of what it approves. */
+export const API_TRIGGER = 'api';
 
 /** What `retry` resumes: a build that ended without success. */
 const RETRYABLE: readonly BuildStatus[] = ['failure', 'error', 'cancelled'];
@@ -75,6 +88,7 @@ export class BuildsService {
       if (duplicate) return { builds, duplicate };
       for (const build of builds) {
         // stored: whatever happens now, the answer is that it was
+        await this.announceCreated(build);
         await this.supersedeOlder(build).catch((err) => this.logger.warn(`build ${build.id}: older builds not superseded: ${messageOf(err)}`));
         if (build.status === 'blocked') {
           await this.reportQuietly(build, 'pending', WAITING_FOR_APPROVAL);
@@ -108,8 +122,11 @@ export class BuildsService {
     return build;
   }
 
-  /** `blocked`: the new build waits for approval (a fork's code nobody approved, re-run from GitHub). */
-  async rebuild(id: number, options: { blocked?: boolean } = {}): Promise<Build> {
+  /**
+   * `blocked`: the new build waits for approval (a fork's code nobody approved, re-run from GitHub);
+   * `triggeredBy`: who asked (a GitHub login), else `api`.
+   */
+  async rebuild(id: number, options: { blocked?: boolean; triggeredBy?: string } = {}): Promise<Build> {
     const original = await this.get(id);
     const request: BuildRequest = {
       repo: original.repo,
@@ -124,6 +141,8 @@ export class BuildsService {
       installationId: original.installationId,
       before: original.before,
       ...(options.blocked ? { blocked: true } : {}),
+      ...sameCommitFacts(original),
+      ...(options.triggeredBy ? { triggeredBy: options.triggeredBy } : {}),
     };
     const { builds } = await this.create([request]);
     return builds[0];
@@ -141,7 +160,8 @@ export class BuildsService {
       throw new DrydockError('conflict', `build ${id} is ${failed.status}: only a build that ended failure, error or cancelled can be retried (rebuild builds a commit again)`);
     }
     const { repo, cloneUrl, ref, sha, defaultBranch, fork, pullRequest, installationId, before } = failed;
-    const { builds } = await this.create([{ repo, cloneUrl, ref, sha, defaultBranch, fork, pullRequest, installationId, before, event: 'rebuild', rebuildOf: id, retryOf: id }]);
+    const facts = sameCommitFacts(failed);
+    const { builds } = await this.create([{ repo, cloneUrl, ref, sha, defaultBranch, fork, pullRequest, installationId, before, ...facts, event: 'rebuild', rebuildOf: id, retryOf: id }]);
     return builds[0];
   }
 
@@ -247,6 +267,11 @@ export class BuildsService {
       if (!signal.aborted) throw err;
       throw new DrydockError('timeout', `git did not show within ${RESOLVE_TIMEOUT_MS / 1000} s whether ${sha} is on ${ref}`, { cause: err });
     }
+  }
+
+  /** Tells the build-events channel (the dashboard's live list) about a new build; Redis down is logged, never thrown. */
+  private async announceCreated(build: Build): Promise<void> {
+    await this.events.publish({ type: 'build.created', buildId: build.id, status: build.status }).catch((err) => this.logger.warn(`build ${build.id}: build.created not published: ${messageOf(err)}`));
   }
 
   /** Stores the update for GitHub (the outbox sends it); a problem storing it is logged, never thrown. */

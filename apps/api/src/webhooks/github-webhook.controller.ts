@@ -83,7 +83,7 @@ export class GithubWebhookController {
     if (!build || build.repo !== repo || build.sha !== sha) return { builds: [], reason: `check run names build ${buildId}, which is not a build of ${repo} at ${sha.slice(0, 7)}` };
     if (build.fork && this.config.forkPrs === 'off') return { builds: [], reason: 'pull requests from forks are not built (DRYDOCK_FORK_PRS=off)' };
     const blocked = build.fork && this.config.forkPrs === 'approve' && !build.approvedBy;
-    const rebuilt = await this.builds.rebuild(build.id, { blocked });
+    const rebuilt = await this.builds.rebuild(build.id, { blocked, triggeredBy: login });
     return { builds: [{ id: rebuilt.id, status: rebuilt.status }], reason: `re-run of build ${build.id} asked by @${login}` };
   }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Build } from '@drydock/core';
+import { NO_BUILD_FACTS, type Build } from '@drydock/core';
 import type { BuildReporter } from '@drydock/github';
 
 /** A report as GitHub received it. */
@@ -34,6 +34,7 @@ const build = (overrides: Partial<Build> = {}): Build => ({
   installationId: null,
   before: null,
   approvedBy: null,
+  ...NO_BUILD_FACTS,
   status: 'running',
   steps: [],
   images: [],

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DrydockError, type BuildRequest } from '@drydock/core';
+import { DrydockError, NO_BUILD_FACTS, type BuildRequest } from '@drydock/core';
 import type { LogArchive } from '@drydock/logs';
 import type { BuildListQuery, BuildStore, BuildWithRun, ClaimRefusal } from '@drydock/store';
 
@@ -43,6 +43,56 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
     expect((await store.list({ repo, branch: 'feature/y', limit: 5 })).items.map((b) => b.id)).toEqual([created.id]);
   });
 
+  it('stores what a build shows people (title, author, links, trigger), and lets the worker fill in title and author later', async () => {
+    const repo = freshRepo();
+    const facts = {
+      title: 'Fix the widget — ünïcödé',
+      author: { name: 'Mona Lisa', login: 'octocat', avatarUrl: 'https://avatars.githubusercontent.com/u/583231?v=4' },
+      commitUrl: `https://github.com/${repo}/commit/${'a'.repeat(40)}`,
+      compareUrl: `https://github.com/${repo}/compare/${'b'.repeat(12)}...${'a'.repeat(12)}`,
+      pullRequestUrl: null,
+      triggeredBy: 'octocat',
+    };
+    const [pushed, manual] = (await store.createBuilds([buildRequestFor(repo, facts), buildRequestFor(repo, { event: 'manual', triggeredBy: 'api' })])).builds;
+    expect(pushed).toMatchObject(facts);
+    expect(await store.get(pushed.id)).toEqual(pushed);
+    expect(manual).toMatchObject({ ...NO_BUILD_FACTS, triggeredBy: 'api' });
+    const filled = await store.update(manual.id, { title: 'From the checkout', author: { name: 'A. Committer', login: null, avatarUrl: null } });
+    expect(filled).toMatchObject({ title: 'From the checkout', author: { name: 'A. Committer', login: null, avatarUrl: null }, triggeredBy: 'api' });
+    expect((await store.list({ repo, limit: 5 })).items.map((b) => b.title)).toEqual(['From the checkout', facts.title]);
+  });
+
+  it('counts builds and filters by several statuses', async () => {
+    const repo = freshRepo();
+    const builds = (await store.createBuilds([buildRequestFor(repo), buildRequestFor(repo), buildRequestFor(repo, { ref: 'refs/heads/dev' })])).builds;
+    await store.update(builds[0].id, { status: 'success' });
+    await store.update(builds[1].id, { status: 'failure' });
+    expect(await store.count({ repo })).toBe(3);
+    expect(await store.count({ repo, branch: 'main' })).toBe(2);
+    expect(await store.count({ repo, statuses: ['success', 'failure', 'error'] })).toBe(2);
+    expect(await store.count({ repo, statuses: [] })).toBe(0);
+    expect(await store.count({ repo: freshRepo() })).toBe(0);
+    expect((await store.list({ repo, statuses: ['success', 'queued'], limit: 10 })).items.map((b) => b.id)).toEqual([builds[2].id, builds[0].id]);
+  });
+
+  it('combines the event and sha filters; a sha prefix matches every build it starts', async () => {
+    const repo = freshRepo();
+    const [push, tag, pr] = (
+      await store.createBuilds([
+        buildRequestFor(repo, { sha: '1234567'.padEnd(40, '0') }),
+        buildRequestFor(repo, { ref: 'refs/tags/v1.0.0', event: 'tag', sha: 'abcdef0'.padEnd(40, '1') }),
+        buildRequestFor(repo, { ref: 'refs/pull/3/head', event: 'pull_request', sha: '1234567'.padEnd(40, '2') }),
+      ])
+    ).builds;
+    const ids = async (query: { event?: 'push' | 'tag' | 'pull_request'; sha?: string }) => (await store.list({ repo, limit: 10, ...query })).items.map((b) => b.id);
+    expect(await ids({ event: 'tag' })).toEqual([tag.id]);
+    expect(await ids({ event: 'pull_request' })).toEqual([pr.id]);
+    expect(await ids({ sha: '1234567' })).toEqual([pr.id, push.id]);
+    expect(await ids({ sha: push.sha! })).toEqual([push.id]);
+    expect(await ids({ sha: '1234567', event: 'push' })).toEqual([push.id]);
+    expect(await ids({ sha: 'fffffff' })).toEqual([]);
+  });
+
   it('keeps each repository\'s settings, with the defaults for one never built', async () => {
     const repo = freshRepo();
     expect(await store.repoSettings(repo)).toEqual({ supersede: true });
@@ -74,6 +124,7 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
       installationId: null,
       before: null,
       approvedBy: null,
+      ...NO_BUILD_FACTS,
       steps: [],
       images: [],
       keptImages: [],
