@@ -17,7 +17,9 @@ let page: Page;
 
 beforeAll(async () => {
   world = await startE2eWorld({ env: { DRYDOCK_API_TOKEN: TOKEN, DRYDOCK_CONCURRENCY: '2' } });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox'] });
+  // The stack's DRYDOCK_PUBLIC_URL names the host drydock.test: here it resolves to the stack.
+  const args = ['--headless', '--no-sandbox', '--host-resolver-rules=MAP drydock.test 127.0.0.1'];
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.addInitScript((token) => localStorage.setItem('drydock.apiToken', token), TOKEN);
 });
