@@ -2,7 +2,8 @@
 # Installs and runs Drydock's local services: Redis, a Docker engine (dockerd with
 # BuildKit), a registry (distribution 2.8) and, for tests, PostgreSQL.
 #
-#   services.sh install [--with-postgres]   apt-get what is missing (as root)
+#   services.sh install [--with-postgres] [--with-browser]   apt-get what is missing (as root;
+#                                           --with-browser: Debian's chromium for the browser tests)
 #   services.sh start   [OPTIONS] [--record FILE] [--lease PID] [--owner-pid PID [--slot-file FILE]] [--throwaway] [SERVICE...]
 #   services.sh stop    [OPTIONS] [--slot-file FILE] [--throwaway] [SERVICE...]
 #   services.sh release [OPTIONS] PID
@@ -94,6 +95,8 @@ DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 TRIXIE_SOURCES=/etc/apt/sources.list.d/drydock-trixie.sources
 TRIXIE_PIN=/etc/apt/preferences.d/drydock-trixie
 POSTGRES_PACKAGES=(postgresql)
+# The dashboard's browser tests drive Debian's Chromium through playwright-core (no browser download).
+BROWSER_PACKAGES=(chromium)
 
 DATA_DIR=${DRYDOCK_SERVICES_DIR:-/var/lib/drydock}
 REDIS_PORT=${DRYDOCK_REDIS_PORT:-6379}
@@ -111,6 +114,7 @@ OWNER_PID=
 SLOT_FILE=
 THROWAWAY=
 WITH_POSTGRES=
+WITH_BROWSER=
 ALL_SERVICES=(redis docker registry postgres)
 
 usage() { sed -n '2,/^# Running a second/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
@@ -137,6 +141,7 @@ parse_args() {
       --slot-file) SLOT_FILE=$2; shift ;;
       --throwaway) THROWAWAY=1 ;;
       --with-postgres) WITH_POSTGRES=1 ;;
+      --with-browser) WITH_BROWSER=1 ;;
       -h | --help) usage ;;
       redis | docker | registry | postgres) NAMED+=("$1") ;;
       [0-9]*) LEASE=$1 ;;
@@ -157,6 +162,7 @@ install_packages() {
   install_docker_engine
   ensure_packages "${BASE_PACKAGES[@]}"
   if [[ -n $WITH_POSTGRES || -n $POSTGRES_PORT ]]; then ensure_packages "${POSTGRES_PACKAGES[@]}"; fi
+  if [[ -n $WITH_BROWSER ]]; then ensure_packages "${BROWSER_PACKAGES[@]}"; fi
 }
 
 installed_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null; }

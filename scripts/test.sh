@@ -16,7 +16,7 @@ cd "$(repo_root)"
 
 ensure_node
 ensure_node_modules
-bash scripts/services.sh install --with-postgres
+bash scripts/services.sh install --with-postgres --with-browser
 if [[ ${DRYDOCK_SKIP_BUILD:-} != 1 ]]; then npm run build; fi
 jest=(node --experimental-vm-modules node_modules/jest/bin/jest.js --runInBand)
 # Arguments that pick tests (paths, projects, names) run as asked, in one jest.
@@ -28,6 +28,6 @@ for arg in "$@"; do [[ $arg == --ci ]] || exec "${jest[@]}" "$@"; done
 "${jest[@]}" --selectProjects fault "$@" > >(sed -u 's/^/[fault] /') 2>&1 &
 fault=$!
 status=0
-"${jest[@]}" --selectProjects unit integration e2e "$@" || status=$?
+"${jest[@]}" --selectProjects unit integration e2e browser "$@" || status=$?
 wait "$fault" || status=$?
 exit "$status"
