@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Build, BuildStep } from '@drydock/core';
+import { NO_BUILD_FACTS, type Build, type BuildStep } from '@drydock/core';
 import { InMemoryReportOutbox } from '@drydock/testing';
 import { NO_BUILD, OutboxReporter } from './build-reporter.js';
 import { checkSummary } from './check-report.js';
@@ -38,6 +38,7 @@ describe('OutboxReporter', () => {
 });
 
 const fullBuild = (overrides: Partial<Build> = {}): Build => ({
+  ...NO_BUILD_FACTS,
   id: 41,
   repo: 'acme/widget',
   cloneUrl: 'https://github.com/acme/widget.git',

@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Build, BuildStep } from '@drydock/core';
+import { NO_BUILD_FACTS, type Build, type BuildStep } from '@drydock/core';
 import { checkReportOf, checkSummary, LOG_TAIL_LINES, stepLogTail } from './check-report.js';
 
 const build = (overrides: Partial<Build> = {}): Build => ({
+  ...NO_BUILD_FACTS,
   id: 7,
   repo: 'acme/widget',
   cloneUrl: 'https://github.com/acme/widget.git',
