@@ -17,16 +17,20 @@ import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
 import { ApiTokenGuard } from './http/api-token.guard.js';
 import { HttpErrorFilter } from './http/http-errors.js';
+import { OverviewService } from './overview/overview.service.js';
+import { QueueController } from './overview/queue.controller.js';
+import { ReposController } from './overview/repos.controller.js';
 import { GithubWebhookController } from './webhooks/github-webhook.controller.js';
 
 /** The HTTP side: webhooks in, build history and control out. Expects ConfigModule from the root. */
 @Module({
   imports: [StoreModule, EventsModule, LogsModule, QueueModule, GitHubModule, GitModule],
-  controllers: [GithubWebhookController, BuildsController, BuildLogsController, HealthController, DashboardController, BadgeController, EventsStreamController],
+  controllers: [GithubWebhookController, BuildsController, BuildLogsController, HealthController, DashboardController, BadgeController, EventsStreamController, ReposController, QueueController],
   providers: [
     BuildsService,
     BuildLogsService,
     HealthService,
+    OverviewService,
     { provide: APP_GUARD, useClass: ApiTokenGuard },
     { provide: APP_FILTER, useClass: HttpErrorFilter },
   ],

@@ -3,7 +3,8 @@
  * dir (created once, then only fetched), and disposable checkouts made from it.
  *
  * `checkout` resolves the commit (the given sha, or the ref's tip), writes a clean work
- * tree at `destDir` and returns the full sha. Concurrent calls for the same repository
+ * tree at `destDir` and returns the full sha with that commit's facts (`CommitFacts`: what
+ * its author wrote, cleaned before it leaves the adapter). Concurrent calls for the same repository
  * are serialised on its mirror. Failures reject with `DrydockError('clone_failed')`
  * naming the URL (credentials stripped) and git's message, or `unavailable` when the remote
  * could not be reached or failed on its side (refused, reset, 5xx, stalled: may pass); abort
@@ -27,13 +28,32 @@
  * cannot be found even so. Fails as `checkout` does.
  */
 export interface GitClient {
-  checkout(options: CheckoutOptions): Promise<{ sha: string }>;
+  checkout(options: CheckoutOptions): Promise<Checkout>;
   resolveCommit(options: ResolveCommitOptions): Promise<{ sha: string }>;
   changedFiles(options: ChangedFilesOptions): Promise<string[] | null>;
   removeCheckout(destDir: string): Promise<void>;
 }
 
 export const GIT_CLIENT = Symbol('GitClient');
+
+/** What `checkout` wrote: the commit checked out (full sha), and its facts. */
+export interface Checkout {
+  sha: string;
+  commit: CommitFacts;
+}
+
+/**
+ * A commit as its author described it, from the commit itself (not from GitHub). Its text is
+ * hostile (anyone who can push writes it): escape sequences and control characters are gone,
+ * each field is trimmed and capped (see commit-facts.ts), and a field with nothing left is ''.
+ * A commit object larger than 1 MiB (no real commit is) is not read: every field is ''.
+ */
+export interface CommitFacts {
+  /** The first line of its message (the first with any text), at most 500 characters. */
+  subject: string;
+  /** Its author (not its committer), as git records them: no GitHub login. */
+  author: { name: string; email: string };
+}
 
 export type ResolveCommitOptions = Omit<CheckoutOptions, 'destDir' | 'onLog'>;
 

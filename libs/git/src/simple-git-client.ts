@@ -6,7 +6,8 @@ import { GitPluginError, simpleGit, type SimpleGit } from 'simple-git';
 import { DrydockError, messageOf } from '@drydock/core';
 import type { AppConfig } from '@drydock/config';
 import { checkoutSizeOf, formatMiB } from './checkout-size.js';
-import type { ChangedFilesOptions, CheckoutOptions, GitClient, ResolveCommitOptions } from './git-client.js';
+import { commitFactsOf } from './commit-facts.js';
+import type { ChangedFilesOptions, Checkout, CheckoutOptions, CommitFacts, GitClient, ResolveCommitOptions } from './git-client.js';
 import { isNetworkFailure } from './git-failure.js';
 import { allowedEnvironment, DEFAULT_LOW_SPEED, gitEnvironment, gitRemote, type GitRemote, type LowSpeedLimit } from './git-env.js';
 import { withMirrorLock } from './mirror-lock.js';
@@ -47,16 +48,17 @@ export class SimpleGitClient implements GitClient {
     });
   }
 
-  async checkout(o: CheckoutOptions): Promise<{ sha: string }> {
+  async checkout(o: CheckoutOptions): Promise<Checkout> {
     return this.withMirror(o, async ({ git, mirror, remote, redact }) => {
       const sha = await this.fetchCommit(git, mirror, remote, o);
       await this.checkSize(mirror, sha, o.signal);
+      const commit = await factsOf(git, sha);
       await rm(o.destDir, { recursive: true, force: true });
       await mkdir(path.dirname(o.destDir), { recursive: true });
       await git.raw(['clone', '--quiet', '--shared', '--no-checkout', mirror, o.destDir]);
       await this.git(o.destDir, o, redact).raw(['checkout', '--quiet', '--detach', sha]);
       o.onLog(`checked out ${sha}`);
-      return { sha };
+      return { sha, commit };
     });
   }
 
@@ -171,6 +173,20 @@ const FULL_SHA = /^([0-9a-f]{40}|[0-9a-f]{64})$/i;
 async function commitOf(git: SimpleGit, rev: string): Promise<string | null> {
   const sha = await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]).catch(() => '');
   return sha.trim() || null;
+}
+
+/** A commit object larger than this is not read for its facts (a real one is a few KiB at most). */
+const MAX_COMMIT_OBJECT_BYTES = 1024 * 1024;
+const NO_FACTS: CommitFacts = { subject: '', author: { name: '', email: '' } };
+
+/** The facts of commit `sha` (a full sha known to the repository), cleaned (see `CommitFacts`). */
+async function factsOf(git: SimpleGit, sha: string): Promise<CommitFacts> {
+  const size = Number((await git.raw(['cat-file', '-s', sha])).trim());
+  if (!(size <= MAX_COMMIT_OBJECT_BYTES)) return NO_FACTS;
+  // NUL-separated: no name, email or message holds a NUL; signatures and notes stay out of the output.
+  const out = await git.raw(['log', '-1', '--no-show-signature', '--no-notes', '--no-color', '--format=%an%x00%ae%x00%B', '--end-of-options', sha, '--']);
+  const [name = '', email = '', ...message] = out.split('\0');
+  return commitFactsOf(name, email, message.join('\0'));
 }
 
 function cloneError(err: unknown, signal: AbortSignal, shown: string, redact: (text: string) => string, sentToken: boolean): DrydockError {

@@ -12,6 +12,7 @@ import {
   FakeDockerEngine,
   FakeGitClient,
   InMemoryBuildEvents,
+  type FakeCommitText,
   InMemoryBuildLogs,
   RecordingReporter,
 } from '@drydock/testing';
@@ -61,9 +62,9 @@ class PipelineWorld {
     return { git, engines, reporter, credentials: this.credentials, store, logs, events, queue, settings, warn: (m) => this.warnings.push(m) };
   }
 
-  /** A commit of `files` on main (or the overrides' ref), stored as a queued push build. */
-  async queued(files: Record<string, string>, overrides: Partial<BuildRequest> = {}): Promise<Build> {
-    const sha = this.git.commit(CLONE_URL, overrides.ref ?? 'refs/heads/main', files);
+  /** A commit of `files` (with `text`'s message and author) on main (or the overrides' ref), stored as a queued push build. */
+  async queued(files: Record<string, string>, overrides: Partial<BuildRequest> = {}, text: FakeCommitText = {}): Promise<Build> {
+    const sha = this.git.commit(CLONE_URL, overrides.ref ?? 'refs/heads/main', files, text);
     const request: BuildRequest = { repo: 'acme/widget', cloneUrl: CLONE_URL, ref: 'refs/heads/main', sha, event: 'push', defaultBranch: 'main', ...overrides };
     return (await this.store.createBuilds([request])).builds[0];
   }
@@ -414,6 +415,54 @@ describe('runBuild', () => {
       const build = await world.run((await world.store.createBuilds([request])).builds[0]);
       expect(build?.images).toEqual([{ name: `${REGISTRY}/acme/otherorg/api`, tags: [`sha-${sha.slice(0, 7)}`, 'branch-1.2.3'], digest: expect.any(String) }]);
     });
+  });
+});
+
+describe("runBuild: the commit's title and author", () => {
+  let world: PipelineWorld;
+  beforeEach(async () => {
+    world = new PipelineWorld();
+    await world.open();
+  });
+  afterEach(() => world.close());
+
+  const commit = { message: 'Teach the widget to fly\n\nIt had wings all along.\n', author: { name: 'Ada Lovelace', email: 'ada@example.com' } };
+  const manual: Partial<BuildRequest> = { sha: null, event: 'manual', triggeredBy: 'api' };
+
+  it('takes them from the checkout for a build whose trigger gave none (a manual build), without the email', async () => {
+    const queued = await world.queued({ Dockerfile: DOCKERFILE }, manual, commit);
+    expect(queued).toMatchObject({ title: null, author: null });
+
+    const build = await world.run(queued);
+    expect(build?.status).toBe('success');
+    expect(build).toMatchObject({ title: 'Teach the widget to fly', author: { name: 'Ada Lovelace', login: null, avatarUrl: null }, triggeredBy: 'api' });
+    const tip = await world.git.resolveCommit({ cloneUrl: CLONE_URL, ref: 'refs/heads/main', sha: null, signal: new AbortController().signal });
+    expect(build?.sha).toBe(tip.sha); // learned in the same write
+    expect(JSON.stringify(await world.store.get(queued.id))).not.toContain('ada@example.com');
+  });
+
+  it('keeps the title and author a webhook gave, filling only what it left out', async () => {
+    const octocat = { name: 'The Octocat', login: 'octocat', avatarUrl: 'https://avatars.githubusercontent.com/u/583231' };
+    const both = await world.run(await world.queued({ Dockerfile: DOCKERFILE }, { title: 'Fly, widget', author: octocat }, commit));
+    expect(both).toMatchObject({ status: 'success', title: 'Fly, widget', author: octocat });
+
+    const titleOnly = await world.run(await world.queued({ Dockerfile: DOCKERFILE }, { title: 'Fly, widget', author: null }, commit));
+    expect(titleOnly).toMatchObject({ status: 'success', title: 'Fly, widget', author: { name: 'Ada Lovelace', login: null, avatarUrl: null } });
+  });
+
+  it('stores them cleaned of escape codes and control characters', async () => {
+    const hostile = {
+      message: '\u001b[2J\u001b[1;31mFix\u001b[0m the\u0007 \u001b]0;pwned\u0007build\r\n\nbody',
+      author: { name: 'Eve\u001b[8m \u202eMallory', email: 'eve@example.com' },
+    };
+    const build = await world.run(await world.queued({ Dockerfile: DOCKERFILE }, manual, hostile));
+    expect(build).toMatchObject({ status: 'success', title: 'Fix the build', author: { name: 'Eve Mallory', login: null, avatarUrl: null } });
+  });
+
+  it('leaves them null when the commit has no subject or author name to show', async () => {
+    const blank = { message: '\u001b[0m\n\t\n', author: { name: '\u0007', email: 'x@example.com' } };
+    const build = await world.run(await world.queued({ Dockerfile: DOCKERFILE }, manual, blank));
+    expect(build).toMatchObject({ status: 'success', title: null, author: null });
   });
 });
 

@@ -10,7 +10,7 @@ import { releasedVersions } from './released-versions.js';
 import { keepForRetry, reusableImages, reuseImage } from './retry-images.js';
 import { RepoBusy, type RunControl } from './run-ownership.js';
 import { buildStep } from './steps/build.step.js';
-import { cloneStep } from './steps/clone.step.js';
+import { cloneStep, learnedFromCheckout } from './steps/clone.step.js';
 import { configStep } from './steps/config.step.js';
 import { pushStep } from './steps/push.step.js';
 import { testStep } from './steps/test.step.js';
@@ -53,7 +53,8 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
       token = await deps.credentials.tokenFor(build);
       return cloneStep(ctx, deps.git, { cloneUrl: build.cloneUrl, ref: build.ref, sha: build.sha, token, destDir });
     });
-    if (checkout.sha !== run.build.sha) await run.save({ sha: checkout.sha });
+    const learned = learnedFromCheckout(run.build, checkout); // its full sha, and the title and author the trigger did not give
+    if (Object.keys(learned).length > 0) await run.save(learned);
     const { secretsDir } = deps.settings;
     const config = await run.step('config', (ctx) => configStep(ctx, { docker, git: deps.git, store: deps.store }, { build, checkout, token, secretsDir }));
     if (config.timeoutSeconds !== null) run.limitTo(Math.min(config.timeoutSeconds, deps.settings.buildTimeoutSeconds));

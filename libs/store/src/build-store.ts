@@ -1,4 +1,4 @@
-import type { Build, BuildEvent, BuildRequest, BuildStatus } from '@drydock/core';
+import type { Build, BuildEvent, BuildImage, BuildRequest, BuildStatus } from '@drydock/core';
 
 /**
  * Build history. One implementation (Kysely) serves SQLite and PostgreSQL.
@@ -77,9 +77,67 @@ export interface BuildStore {
   pruneBefore(cutoff: string): Promise<{ logs: number; deliveries: number }>;
   /** The clone URLs (distinct) of builds created at or after `since`, or not finished yet: the mirrors still in use. */
   cloneUrlsBuiltSince(since: string): Promise<string[]>;
+  /**
+   * How `repo` (owner/name) has been building (see `RepoSummary`): computed on every call from at
+   * most SUMMARY_WINDOW builds per figure, nothing cached. Undefined for a repository with no
+   * build stored. Read-only.
+   */
+  repoSummary(repo: string): Promise<RepoSummary | undefined>;
+  /**
+   * What waits and what runs, over every repository (see `QueueView`): each list oldest (lowest
+   * id) first and cut to its first `limit` builds; the worker counts cover every running build,
+   * however many the lists show. Read-only; a snapshot, not a transaction.
+   */
+  queueView(limit: number): Promise<QueueView>;
 }
 
 export const BUILD_STORE = Symbol('BuildStore');
+
+/** How many of a repository's newest builds each figure of `RepoSummary` looks at. */
+export const SUMMARY_WINDOW = 100;
+/** How many branches and tags `RepoSummary.latestImages` names at most. */
+export const LATEST_IMAGES_LIMIT = 20;
+
+/** See `BuildStore.repoSummary`. "Newest" is the highest build id. */
+export interface RepoSummary {
+  repo: string;
+  /** Every build of the repository, whatever its status. */
+  builds: number;
+  /**
+   * success / (success + failure + error) over its newest SUMMARY_WINDOW builds that ended one of
+   * those ways; cancelled builds never count. Null when none did.
+   */
+  successRate: number | null;
+  /** The median of `finishedAt - startedAt` over its newest SUMMARY_WINDOW successful builds; null when none. */
+  medianDurationMs: number | null;
+  /**
+   * Per branch (`refs/heads/X` -> `X`) and tag (`refs/tags/X` -> `X`), its newest successful build
+   * that pushed images, newest first, at most LATEST_IMAGES_LIMIT. A pull request's own ref
+   * (`refs/pull/N/head`) is neither and never named; a branch and a tag of the same name share
+   * one entry (the newer build).
+   */
+  latestImages: BranchImages[];
+}
+
+export interface BranchImages {
+  branch: string;
+  buildId: number;
+  images: BuildImage[];
+}
+
+/** See `BuildStore.queueView`. */
+export interface QueueView {
+  /** `blocked` (waiting for approval) and `queued` builds. */
+  queued: Build[];
+  running: Build[];
+  /** Per run owner (`hostname/pid`, see `RunOwner`) of a running build, how many it runs, by owner name; running builds no run owns are not counted. */
+  workers: WorkerLoad[];
+}
+
+export interface WorkerLoad {
+  owner: string;
+  running: number;
+}
 
 /** See `BuildStore.repoSettings`. */
 export interface RepoSettings {

@@ -1,9 +1,10 @@
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import { DrydockError, nowIso, type Build, type BuildEvent, type BuildRequest, type BuildStatus } from '@drydock/core';
 import { newBuildRow, patchRow, toBuild, toBuildWithRun } from './build-row.js';
-import type { BuildFilter, BuildListQuery, BuildPage, BuildPatch, BuildStore, BuildWithRun, ClaimRefusal, KnownRepository, RepoSettings, RunOwner } from './build-store.js';
+import type { BuildFilter, BuildListQuery, BuildPage, BuildPatch, BuildStore, BuildWithRun, ClaimRefusal, KnownRepository, QueueView, RepoSettings, RepoSummary, RunOwner } from './build-store.js';
 import { isUniqueViolation } from './database.js';
 import { countQuery, encodeCursor, listQuery, pageSize } from './list-query.js';
+import { queueViewQuery, repoSummaryQuery } from './overview-queries.js';
 import type { StoreTables } from './schema.js';
 
 /** BuildStore on Kysely: the same queries on SQLite and PostgreSQL. Does not own `db`. */
@@ -201,6 +202,14 @@ export class KyselyBuildStore implements BuildStore {
       .where((eb) => eb.or([eb('created_at', '>=', since), eb('status', 'in', ['queued', 'running'])]))
       .execute();
     return rows.map((r) => r.clone_url);
+  }
+
+  repoSummary(repo: string): Promise<RepoSummary | undefined> {
+    return repoSummaryQuery(this.db, repo);
+  }
+
+  queueView(limit: number): Promise<QueueView> {
+    return queueViewQuery(this.db, limit);
   }
 
   private async buildsOfDelivery(deliveryId: string): Promise<Build[]> {

@@ -20,8 +20,11 @@ export interface TempRepo {
   defaultBranch: string;
   /** Sha of the first commit (on the default branch). */
   sha: string;
-  /** Commits `files` on top of `branch` (default: the default branch; a new branch starts from the default branch's tip) and pushes it. */
-  commit(files: RepoFiles, options?: { branch?: string; message?: string }): Promise<string>;
+  /**
+   * Commits `files` on top of `branch` (default: the default branch; a new branch starts from the default
+   * branch's tip) and pushes it; by `author` when given (the committer stays Drydock Test).
+   */
+  commit(files: RepoFiles, options?: { branch?: string; message?: string; author?: { name: string; email: string } }): Promise<string>;
   /** Creates and pushes a tag (annotated when `message` is given) on `sha` (default: the default branch's tip). */
   tag(name: string, options?: { sha?: string; message?: string }): Promise<string>;
   /** Points any ref (e.g. `refs/pull/7/head`) at `sha` on the server. */
@@ -64,13 +67,13 @@ export async function createTempRepo(
   await bare('config', 'uploadpack.allowReachableSHA1InWant', 'true'); // as GitHub does
   await git('init', '--quiet', '--initial-branch', defaultBranch);
 
-  const commit: TempRepo['commit'] = async (files, { branch = defaultBranch, message = 'change' } = {}) => {
+  const commit: TempRepo['commit'] = async (files, { branch = defaultBranch, message = 'change', author } = {}) => {
     const known = (await git('branch', '--list', '--format=%(refname)')).split('\n');
     if (known.includes(`refs/heads/${branch}`)) await git('checkout', '--quiet', branch);
     else if (known.some(Boolean)) await git('checkout', '--quiet', '-b', branch, defaultBranch);
     await writeFiles(work, files);
     await git('add', '--all');
-    await git('commit', '--quiet', '--allow-empty', '--message', message);
+    await git('commit', '--quiet', '--allow-empty', ...(author ? ['--author', `${author.name} <${author.email}>`] : []), '--message', message);
     await git('push', '--quiet', '--force', barePath, `HEAD:refs/heads/${branch}`);
     return git('rev-parse', 'HEAD');
   };

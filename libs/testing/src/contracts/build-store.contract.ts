@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DrydockError, NO_BUILD_FACTS, type BuildRequest } from '@drydock/core';
+import { DrydockError, NO_BUILD_FACTS, type BuildImage, type BuildRequest } from '@drydock/core';
 import type { LogArchive } from '@drydock/logs';
 import type { BuildListQuery, BuildStore, BuildWithRun, ClaimRefusal } from '@drydock/store';
 
@@ -480,6 +480,162 @@ export function describeBuildStoreContract(name: string, open: () => Promise<Sto
     expect(await store.queuedAhead(third.id)).toBe(before + 1);
     expect(await store.queuedAhead(second.id)).toBe(before);
   });
+
+  /** Ends a build `status`, having taken `seconds` (from a fixed start). */
+  const end = (id: number, status: 'success' | 'failure' | 'error' | 'cancelled', seconds = 60, images: BuildImage[] = []) =>
+    store.update(id, { status, startedAt: START, finishedAt: new Date(Date.parse(START) + seconds * 1000).toISOString(), images });
+  const createMany = async (repo: string, count: number, overrides: Partial<BuildRequest> = {}) =>
+    (await store.createBuilds(Array.from({ length: count }, () => buildRequestFor(repo, overrides)))).builds;
+  const imagesOf = (repo: string, tag: string): BuildImage[] => [{ name: `localhost:5000/${repo}`, tags: [tag, 'sha-aaaaaaa'], digest: `sha256:${'d'.repeat(64)}` }];
+
+  it('summarises a repository: all its builds, the success rate of those that ended, the median duration of the successful ones', async () => {
+    const repo = freshRepo();
+    const [s60, s120, failure, s300, error, cancelled, queued, running, blocked] = await createMany(repo, 9);
+    await end(s60.id, 'success', 60);
+    await end(s120.id, 'success', 120);
+    await end(failure.id, 'failure', 5);
+    await end(s300.id, 'success', 300);
+    await end(error.id, 'error', 1);
+    await end(cancelled.id, 'cancelled', 1);
+    await store.update(running.id, { status: 'running', startedAt: START });
+    await store.transition(blocked.id, ['queued'], { status: 'blocked' });
+    const [otherFailure] = await createMany(freshRepo(), 1);
+    await end(otherFailure.id, 'failure');
+    expect((await store.get(queued.id))?.status).toBe('queued');
+
+    expect(await store.repoSummary(repo)).toEqual({ repo, builds: 9, successRate: 3 / 5, medianDurationMs: 120_000, latestImages: [] });
+    const [s240] = await createMany(repo, 1);
+    await end(s240.id, 'success', 240);
+    expect(await store.repoSummary(repo)).toMatchObject({ builds: 10, successRate: 4 / 6, medianDurationMs: 180_000 }); // an even count: the mean of the middle two
+  });
+
+  it('has no rate and no median for a repository none of whose builds ended success, failure or error', async () => {
+    const repo = freshRepo();
+    const [cancelled] = await createMany(repo, 2);
+    await end(cancelled.id, 'cancelled');
+    expect(await store.repoSummary(repo)).toEqual({ repo, builds: 2, successRate: null, medianDurationMs: null, latestImages: [] });
+    const failing = freshRepo();
+    const [failed] = await createMany(failing, 1);
+    await end(failed.id, 'failure');
+    expect(await store.repoSummary(failing)).toMatchObject({ successRate: 0, medianDurationMs: null });
+  });
+
+  it('takes the success rate over the newest 100 builds that ended success, failure or error, never counting cancelled ones', async () => {
+    const repo = freshRepo();
+    const builds = await createMany(repo, 103);
+    await end(builds[0].id, 'failure'); // out of the window
+    await end(builds[1].id, 'error'); // the oldest in it
+    for (const build of builds.slice(2, 101)) await end(build.id, 'success');
+    await end(builds[101].id, 'cancelled'); // newer, but never counts
+    await end(builds[102].id, 'cancelled');
+    // 99 successes and one error: not 99/101 (every build), not 99/99 (cancelled ones taking places)
+    expect((await store.repoSummary(repo))?.successRate).toBe(99 / 100);
+  });
+
+  it('takes the median duration over the newest 100 successful builds', async () => {
+    const repo = freshRepo();
+    const builds = await createMany(repo, 102);
+    await end(builds[0].id, 'success', 3600); // out of the window
+    await end(builds[1].id, 'failure', 7200); // failures never count
+    for (const [i, build] of builds.slice(2).entries()) await end(build.id, 'success', i % 2 === 0 ? 10 : 20);
+    // 50 of 10 s and 50 of 20 s: with the hour-long one it would be 20 s
+    expect((await store.repoSummary(repo))?.medianDurationMs).toBe(15_000);
+  });
+
+  it('names, per branch and tag, the newest successful build that pushed images, newest first', async () => {
+    const repo = freshRepo();
+    const [mainOld, tagMain, featureX, mainNew, mainNoImages, mainFailed, tag, pullRequest, manual] = (
+      await store.createBuilds([
+        buildRequestFor(repo),
+        buildRequestFor(repo, { ref: 'refs/tags/main', event: 'tag' }), // a tag named like the branch: one entry, the newer build
+        buildRequestFor(repo, { ref: 'refs/heads/feature/x' }),
+        buildRequestFor(repo),
+        buildRequestFor(repo),
+        buildRequestFor(repo),
+        buildRequestFor(repo, { ref: 'refs/tags/v1.2.3', event: 'tag' }),
+        buildRequestFor(repo, { ref: 'refs/pull/4/head', event: 'pull_request', pullRequest: 4 }),
+        buildRequestFor(repo, { ref: 'refs/heads/release', event: 'manual' }),
+      ])
+    ).builds;
+    await end(mainOld.id, 'success', 60, imagesOf(repo, 'main-old'));
+    await end(tagMain.id, 'success', 60, imagesOf(repo, 'tag-main'));
+    await end(featureX.id, 'success', 60, imagesOf(repo, 'feature-x'));
+    await end(mainNew.id, 'success', 60, imagesOf(repo, 'main'));
+    await end(mainNoImages.id, 'success', 60, []); // pushed nothing (every image skipped)
+    await end(mainFailed.id, 'failure', 60, imagesOf(repo, 'main-failed'));
+    await end(tag.id, 'success', 60, imagesOf(repo, 'v1.2.3'));
+    await end(pullRequest.id, 'success', 60, imagesOf(repo, 'pr-4')); // not a branch
+    await store.update(manual.id, { images: imagesOf(repo, 'release') }); // still queued
+    const [elsewhere] = await createMany(freshRepo(), 1, { ref: 'refs/heads/other' });
+    await end(elsewhere.id, 'success', 60, imagesOf(repo, 'other'));
+
+    expect((await store.repoSummary(repo))?.latestImages).toEqual([
+      { branch: 'v1.2.3', buildId: tag.id, images: imagesOf(repo, 'v1.2.3') },
+      { branch: 'main', buildId: mainNew.id, images: imagesOf(repo, 'main') },
+      { branch: 'feature/x', buildId: featureX.id, images: imagesOf(repo, 'feature-x') },
+    ]);
+  });
+
+  it('names at most 20 branches, the ones built most recently', async () => {
+    const repo = freshRepo();
+    const builds = (await store.createBuilds(Array.from({ length: 22 }, (_, i) => buildRequestFor(repo, { ref: `refs/heads/b${i}` })))).builds;
+    for (const [i, build] of builds.entries()) await end(build.id, 'success', 60, imagesOf(repo, `b${i}`));
+    const latest = (await store.repoSummary(repo))?.latestImages ?? [];
+    expect(latest.map((l) => l.branch)).toEqual(Array.from({ length: 20 }, (_, i) => `b${21 - i}`));
+  });
+
+  it('has no summary of a repository with no builds', async () => {
+    expect(await store.repoSummary(freshRepo())).toBeUndefined();
+  });
+
+  it('shows what waits (blocked and queued) and what runs, oldest first, and how many builds each worker runs', async () => {
+    const workerA = `worker-a-${randomBytes(3).toString('hex')}/101`;
+    const workerB = `worker-b-${randomBytes(3).toString('hex')}/202`;
+    const repo = freshRepo();
+    const [runA1, runA2, runB, noRun, ran] = await createMany(repo, 5);
+    const claim = (id: number, owner: string) => store.claim(id, { runId: `run-${id}`, owner }, {}, 10);
+    claimedBuild(await claim(runA1.id, workerA));
+    claimedBuild(await claim(runA2.id, workerA));
+    claimedBuild(await claim(runB.id, workerB));
+    await store.update(noRun.id, { status: 'running' }); // a build from before runs: it runs, but no worker is known
+    claimedBuild(await claim(ran.id, workerB));
+    await store.transition(ran.id, ['running'], { status: 'success' }, `run-${ran.id}`);
+    const waiting = freshRepo();
+    const [queued, blocked, cancelled, queuedLater] = await createMany(waiting, 4);
+    await store.transition(blocked.id, ['queued'], { status: 'blocked' });
+    await end(cancelled.id, 'cancelled');
+
+    const view = await store.queueView(200);
+    const mine = (builds: readonly { id: number }[], of: readonly { id: number }[]) => builds.map((b) => b.id).filter((id) => of.some((b) => b.id === id));
+    expect(mine(view.queued, [queued, blocked, cancelled, queuedLater, runA1])).toEqual([queued.id, blocked.id, queuedLater.id]);
+    expect(mine(view.running, [runA1, runA2, runB, noRun, ran, queued])).toEqual([runA1.id, runA2.id, runB.id, noRun.id]);
+    expect(view.queued.find((b) => b.id === blocked.id)).toEqual(await store.get(blocked.id));
+    expect(view.running.find((b) => b.id === runB.id)).toEqual(await store.get(runB.id));
+    expect(view.queued.every((b) => b.status === 'queued' || b.status === 'blocked')).toBe(true);
+    expect(view.running.every((b) => b.status === 'running')).toBe(true);
+    for (const list of [view.queued, view.running]) expect(list.map((b) => b.id)).toEqual(list.map((b) => b.id).sort((x, y) => x - y));
+    expect(view.workers.filter((w) => w.owner === workerA || w.owner === workerB)).toEqual([
+      { owner: workerA, running: 2 },
+      { owner: workerB, running: 1 },
+    ]);
+    expect(view.workers.every((w) => w.owner !== null && w.running > 0)).toBe(true);
+
+    await store.transition(runB.id, ['running'], { status: 'failure' }, `run-${runB.id}`);
+    expect((await store.queueView(200)).workers.map((w) => w.owner)).not.toContain(workerB);
+  });
+
+  it('cuts each queue list to its oldest builds, and counts every running build for the workers', async () => {
+    const worker = `worker-c-${randomBytes(3).toString('hex')}/303`;
+    const builds = await createMany(freshRepo(), 3);
+    for (const build of builds) claimedBuild(await store.claim(build.id, { runId: `cut-${build.id}`, owner: worker }, {}, 10));
+    await createMany(freshRepo(), 2);
+    const full = await store.queueView(200);
+    const cut = await store.queueView(1);
+    expect(cut.queued).toEqual(full.queued.slice(0, 1));
+    expect(cut.running).toEqual(full.running.slice(0, 1));
+    expect(cut.workers.find((w) => w.owner === worker)).toEqual({ owner: worker, running: 3 });
+    expect(cut.workers).toEqual(full.workers);
+  });
   });
 }
 
@@ -505,5 +661,8 @@ export function buildRequestFor(repo: string, overrides: Partial<BuildRequest> =
     ...overrides,
   };
 }
+
+/** A fixed start for builds whose durations matter. */
+const START = '2024-05-01T10:00:00.000Z';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

@@ -11,17 +11,31 @@ export const CONTRACT_FILES = { Dockerfile: 'FROM busybox\n', 'docs/with space/�
 export const CONTRACT_NEXT_FILES = { ...CONTRACT_FILES, 'next.txt': 'two\n' };
 /** The files of a commit the server has only under `refs/pull/9/head` (see `GitClientSubject.hiddenSha`). */
 export const CONTRACT_HIDDEN_FILES = { ...CONTRACT_FILES, 'hidden.txt': 'h\n' };
+/** The first commit's message and author (a temp repository's committer). */
+export const CONTRACT_FIRST_MESSAGE = 'initial commit';
+export const CONTRACT_FIRST_AUTHOR = { name: 'Drydock Test', email: 'test@drydock.invalid' };
+/**
+ * The tip's message and author, as hostile as a pusher may make them: colours, a bell, a terminal
+ * hyperlink, a bidi override and a tab in the subject line, then a body; an escape code in the name.
+ * Its author is not its committer.
+ */
+export const CONTRACT_NEXT_MESSAGE = '\u001b[31mAdd\u0007 next.txt\u001b[0m \u001b]8;;https://evil.example/\u001b\\link\u001b]8;;\u001b\\ \u202eevil\t\n\nThe body is not the subject.\n';
+export const CONTRACT_NEXT_AUTHOR = { name: 'Ada\u001b[5m Lövelace', email: 'ada@example.com' };
+/** What is left of them once cleaned. */
+export const CONTRACT_NEXT_FACTS = { subject: 'Add next.txt link evil', author: { name: 'Ada Lövelace', email: 'ada@example.com' } };
+/** The message of the commit off `main`: a first line of 600 characters, of which 500 are kept. */
+export const CONTRACT_OFF_MAIN_MESSAGE = `${'a'.repeat(499)}bcdefghijk${'z'.repeat(91)}\n\nbody\n`;
 /** A checkout limit that lets CONTRACT_FILES through and stops CONTRACT_NEXT_FILES. */
 export const CONTRACT_CHECKOUT_LIMIT = Object.values(CONTRACT_FILES).reduce((sum, text) => sum + Buffer.byteLength(text), 0) + 1;
 
 export interface GitClientSubject {
   client: GitClient;
   cloneUrl: string;
-  /** The first commit (CONTRACT_FILES), no longer the tip of `main`. */
+  /** The first commit (CONTRACT_FILES, CONTRACT_FIRST_MESSAGE by CONTRACT_FIRST_AUTHOR), no longer the tip of `main`. */
   firstSha: string;
-  /** The tip of `refs/heads/main` (CONTRACT_NEXT_FILES). */
+  /** The tip of `refs/heads/main` (CONTRACT_NEXT_FILES, CONTRACT_NEXT_MESSAGE by CONTRACT_NEXT_AUTHOR). */
   tipSha: string;
-  /** A commit of the repository on another branch, not reachable from `main`. */
+  /** A commit of the repository (CONTRACT_OFF_MAIN_MESSAGE) on another branch, not reachable from `main`. */
   offMainSha: string;
   /** A commit of CONTRACT_HIDDEN_FILES under no branch or tag (only `refs/pull/9/head`): a mirror of heads and tags lacks it. */
   hiddenSha: string;
@@ -67,6 +81,18 @@ export function describeGitClientContract(name: string, open: () => Promise<GitC
       const { sha, dir } = await checkout({ sha: subject.firstSha });
       expect(sha).toBe(subject.firstSha);
       expect(existsSync(path.join(dir, 'next.txt'))).toBe(false);
+    });
+
+    it('answers the facts of the commit checked out: subject line and author, cleaned of escape codes and control characters', async () => {
+      await expect(checkout()).resolves.toMatchObject({ sha: subject.tipSha, commit: CONTRACT_NEXT_FACTS });
+      const first = await checkout({ sha: subject.firstSha });
+      expect(first.commit).toEqual({ subject: CONTRACT_FIRST_MESSAGE, author: CONTRACT_FIRST_AUTHOR });
+    });
+
+    it('keeps at most 500 characters of the subject line, and none of the body', async () => {
+      const { commit } = await checkout({ ref: 'refs/heads/other', sha: subject.offMainSha });
+      expect(commit.subject).toBe(CONTRACT_OFF_MAIN_MESSAGE.slice(0, 500));
+      expect(commit.subject).toHaveLength(500);
     });
 
     it('fails with clone_failed for a missing ref, commit or repository', async () => {
@@ -116,7 +142,7 @@ export function describeGitClientContract(name: string, open: () => Promise<GitC
       expect(err.code).toBe('clone_failed');
       expect(err.message).toMatch(/too large.*limit/);
       expect(existsSync(path.join(destDir, 'next.txt'))).toBe(false);
-      await expect(subject.limitedClient.checkout({ ...options, sha: subject.firstSha })).resolves.toEqual({ sha: subject.firstSha });
+      await expect(subject.limitedClient.checkout({ ...options, sha: subject.firstSha })).resolves.toMatchObject({ sha: subject.firstSha });
     });
 
     it('removes a checkout idempotently', async () => {

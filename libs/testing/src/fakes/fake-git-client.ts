@@ -2,9 +2,18 @@ import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DrydockError, withoutCredentials } from '@drydock/core';
-import type { ChangedFilesOptions, CheckoutOptions, GitClient, ResolveCommitOptions } from '@drydock/git';
+import { commitFactsOf, type ChangedFilesOptions, type Checkout, type CheckoutOptions, type GitClient, type ResolveCommitOptions } from '@drydock/git';
 
-interface FakeCommit {
+/** What a fake commit says of itself, raw (as its author wrote it). */
+export interface FakeCommitText {
+  message?: string;
+  author?: { name: string; email: string };
+}
+
+/** A commit's message and author when none is given (those of a `createTempRepo` commit). */
+const FAKE_COMMIT_DEFAULTS: Required<FakeCommitText> = { message: 'change', author: { name: 'Drydock Test', email: 'test@drydock.invalid' } };
+
+interface FakeCommit extends Required<FakeCommitText> {
   sha: string;
   files: Record<string, string>;
 }
@@ -14,7 +23,8 @@ interface FakeCommit {
  * ref of a clone URL; `checkout` writes that commit's files to `destDir`. It keeps the port's
  * contract (see the shared contract spec): unknown repositories, refs and shas are
  * `clone_failed`, abort is `cancelled`, `removeCheckout` is idempotent, a commit whose files
- * add up to more than `maxCheckoutBytes` is `clone_failed` naming its size and the limit.
+ * add up to more than `maxCheckoutBytes` is `clone_failed` naming its size and the limit; the
+ * commit's facts are cleaned as the real adapter cleans them.
  */
 export class FakeGitClient implements GitClient {
   constructor(private readonly options: { maxCheckoutBytes?: number } = {}) {}
@@ -26,10 +36,11 @@ export class FakeGitClient implements GitClient {
   private readonly history = new Map<string, string[]>();
   private readonly commits = new Map<string, FakeCommit>();
 
-  /** Points `ref` (a full ref like `refs/heads/main`) of `cloneUrl` at a new commit of `files`; returns its sha. */
-  commit(cloneUrl: string, ref: string, files: Record<string, string>): string {
-    const sha = createHash('sha1').update(`${cloneUrl}|${ref}|${JSON.stringify(files)}|${this.commits.size}`).digest('hex');
-    const commit = { sha, files };
+  /** Points `ref` (a full ref like `refs/heads/main`) of `cloneUrl` at a new commit of `files`, by `text`'s author; returns its sha. */
+  commit(cloneUrl: string, ref: string, files: Record<string, string>, text: FakeCommitText = {}): string {
+    const { message, author } = { ...FAKE_COMMIT_DEFAULTS, ...text };
+    const sha = createHash('sha1').update(`${cloneUrl}|${ref}|${JSON.stringify([files, message, author])}|${this.commits.size}`).digest('hex');
+    const commit = { sha, files, message, author };
     this.commits.set(sha, commit);
     const refs = this.repos.get(cloneUrl) ?? new Map<string, FakeCommit>();
     refs.set(ref, commit);
@@ -38,7 +49,7 @@ export class FakeGitClient implements GitClient {
     return sha;
   }
 
-  async checkout({ signal, onLog, ...options }: CheckoutOptions): Promise<{ sha: string }> {
+  async checkout({ signal, onLog, ...options }: CheckoutOptions): Promise<Checkout> {
     this.checkouts.push(options);
     if (signal.aborted) throw new DrydockError('cancelled', 'cancelled');
     const url = withoutCredentials(options.cloneUrl);
@@ -60,7 +71,7 @@ export class FakeGitClient implements GitClient {
       await writeFile(file, content);
     }
     await mkdir(options.destDir, { recursive: true });
-    return { sha: commit.sha };
+    return { sha: commit.sha, commit: commitFactsOf(commit.author.name, commit.author.email, commit.message) };
   }
 
   async resolveCommit({ signal, ...options }: ResolveCommitOptions): Promise<{ sha: string }> {
