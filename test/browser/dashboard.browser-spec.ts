@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startE2eWorld, waitForBuild, type E2eWorld, type RepoFiles } from '@drydock/testing';
+import { getBuild, pullRequestPayload, startE2eWorld, waitForBuild, type E2eWorld, type RepoFiles, type TempRepo } from '@drydock/testing';
 
 // The dashboard in Debian's Chromium (scripts/services.sh install --with-browser) against a
 // running stack with real builds. Screenshots land in docs/ for the README.
@@ -91,4 +91,88 @@ describe('the dashboard', () => {
     await page.getByRole('heading', { name: new RegExp(`^#${id}\\b`) }).waitFor();
     expect(await page.locator('.build-head [data-status]').getAttribute('data-status')).toBe('success');
   });
+
+  it('shows a repository: its builds, success rate, latest image per branch, and the badge with its Markdown', async () => {
+    const repo = await world.repo({ Dockerfile: 'FROM busybox:latest\n' }, 'repo');
+    const id = await world.push(repo);
+    expect((await waitForBuild(world.drydock.url, id)).status).toBe('success');
+    await page.goto(`${world.drydock.url}/repos/${repo.fullName}`);
+    await page.getByRole('heading', { name: repo.fullName }).waitFor();
+    await page.locator('.stats').getByText('100%').waitFor();
+    expect(await page.locator('.stats').textContent()).toContain('1 builds');
+    expect(await page.locator('.branch-images').first().textContent()).toContain('main');
+    expect(await page.locator('.branch-images').first().textContent()).toContain(`sha-${repo.sha.slice(0, 7)}`);
+    const markdown = (await page.locator('.copy-block').textContent()) ?? '';
+    expect(markdown).toBe(`[![build](${world.drydock.url}/badge/${repo.fullName}.svg)](${world.drydock.url}/repos/${repo.fullName})`);
+    const badge = await page.request.get(`${world.drydock.url}/badge/${repo.fullName}.svg`);
+    expect(badge.headers()['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(await badge.text()).toContain('passing');
+  });
+
+  it('lists running builds and the workers running them in the queue view, live', async () => {
+    const repo = await world.repo(SLOW, 'queue');
+    await page.goto(`${world.drydock.url}/queue`);
+    await page.getByRole('heading', { name: 'Queue' }).waitFor();
+    const id = await world.push(repo);
+    const running = page.locator('section').filter({ has: page.getByRole('heading', { name: /^Running/ }) });
+    await running.getByRole('link', { name: `#${id}` }).waitFor({ timeout: 60_000 });
+    expect(await page.locator('section').filter({ has: page.getByRole('heading', { name: 'Workers' }) }).textContent()).toMatch(/\/\d+ · [1-9]\d* running/);
+    await waitForBuild(world.drydock.url, id);
+  });
+
+  it('approves and declines a fork\'s waiting builds from their pages, asking once for the API token', async () => {
+    const repo = await world.repo({ Dockerfile: 'FROM busybox:latest\n' }, 'fork');
+    const first = await forkPullRequest(repo, 5);
+    const second = await forkPullRequest(repo, 6);
+    const visitor = await browser.newPage({ viewport: { width: 1280, height: 800 } }); // no token stored yet
+    const prompts: string[] = [];
+    visitor.on('dialog', (dialog) => {
+      prompts.push(dialog.message());
+      void dialog.accept(TOKEN);
+    });
+    try {
+      await visitor.goto(`${world.drydock.url}/builds/${first}`);
+      await visitor.locator('.build-head [data-status="blocked"]').waitFor();
+      await visitor.getByRole('button', { name: 'Approve' }).click();
+      await visitor.locator('.build-head [data-status]:not([data-status="blocked"])').waitFor({ timeout: 30_000 });
+      expect((await getBuild(world.drydock.url, first)).approvedBy).not.toBeNull();
+
+      await visitor.goto(`${world.drydock.url}/builds/${second}`);
+      await visitor.getByRole('button', { name: 'Decline' }).click();
+      await visitor.locator('.build-head [data-status="cancelled"]').waitFor({ timeout: 30_000 });
+      expect(prompts).toHaveLength(1);
+      expect(prompts[0]).toContain('API token');
+    } finally {
+      await visitor.close();
+    }
+  });
+
+  it('fits a phone\'s width, and a build opens from the keyboard', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    try {
+      await phone.goto(`${world.drydock.url}/`);
+      await phone.locator('tr[data-build-id]').first().waitFor();
+      expect(await phone.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      const focusedHref = () => phone.evaluate<string>('document.activeElement?.href ?? ""');
+      for (let i = 0; i < 40 && !/\/builds\/\d+$/.test(await focusedHref()); i++) {
+        await phone.keyboard.press('Tab');
+      }
+      await phone.keyboard.press('Enter');
+      await phone.waitForURL((url) => /^\/builds\/\d+$/.test(url.pathname));
+      await phone.locator('.build-head [data-status]').waitFor();
+    } finally {
+      await phone.close();
+    }
+  });
 });
+
+/** A pull request from a fork of `repo`: its build waits for approval. */
+async function forkPullRequest(repo: TempRepo, number: number): Promise<number> {
+  const head = await repo.commit({ [`patch-${number}.txt`]: 'x\n' }, { branch: `contrib-${number}` });
+  await repo.pushRef(`refs/pull/${number}/head`, head);
+  const payload = pullRequestPayload({ action: 'opened', number, fullName: repo.fullName, cloneUrl: repo.cloneUrl, headSha: head, baseSha: repo.sha, headRepo: 'stranger/widget' });
+  const res = await world.deliver('pull_request', payload);
+  const body = (await res.json()) as { builds: Array<{ id: number; status: string }> };
+  if (res.status !== 202 || body.builds[0]?.status !== 'blocked') throw new Error(`pull_request answered ${res.status} ${JSON.stringify(body)}`);
+  return body.builds[0].id;
+}

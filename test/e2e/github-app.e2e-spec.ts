@@ -124,8 +124,8 @@ describe('Drydock as a GitHub App', () => {
     expect(run.output.summary).toContain('the widget is broken');
   });
 
-  it('"Re-run" on a check run (check_run rerequested) rebuilds that build, reported on a check run of its own', async () => {
-    const repo = await privateRepo({ Dockerfile: 'FROM busybox:latest\nCMD ["echo", "hi"]\n' }, 'rerun');
+  it('"Re-run" on a check run (check_run rerequested) rebuilds that build from the layer cache, reported on a check run of its own', async () => {
+    const repo = await privateRepo({ Dockerfile: 'FROM busybox:latest\nRUN echo layer > /layer\n' }, 'rerun');
     const first = await pushed(repo);
     await waitForBuild(drydock.url, first);
     await github.waitForCheckRun(repo.sha, 'drydock', 'completed');
@@ -135,6 +135,8 @@ describe('Drydock as a GitHub App', () => {
     expect(body.builds).toHaveLength(1);
     const again = await waitForBuild(drydock.url, body.builds[0].id);
     expect(again).toMatchObject({ status: 'success', rebuildOf: first, sha: repo.sha });
+    // the same commit again: BuildKit takes its RUN from the cache, and the build step says so
+    expect(again.steps.find((s) => s.name === 'build')?.cache).toEqual({ cached: 2, steps: 2 });
     await waitUntil(() => github.checkRuns.some((r) => r.external_id === String(again.id) && r.status === 'completed'), `a completed check run of build ${again.id}`);
     expect(github.checkRuns.filter((r) => r.head_sha === repo.sha && r.name === 'drydock').map((r) => r.conclusion)).toEqual(['success', 'success']);
   });

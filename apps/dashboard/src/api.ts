@@ -1,6 +1,6 @@
 /** The API shapes the dashboard reads (fields added in issue 17 may be absent on older servers). */
 export type BuildStatus = 'blocked' | 'queued' | 'running' | 'success' | 'failure' | 'error' | 'cancelled';
-export interface Step { name: string; status: string; startedAt: string | null; finishedAt: string | null; cached?: boolean }
+export interface Step { name: string; image?: string; status: string; startedAt: string | null; finishedAt: string | null; cache?: { cached: number; steps: number } }
 export interface Image { name: string; tags: string[]; digest: string | null }
 export interface Author { name: string; login: string | null; avatarUrl: string | null }
 export interface Build {

@@ -74,8 +74,8 @@ export function BuildPage({ id }: { id: number }) {
             {(build.steps ?? []).map((s, i) => (
               <li key={`${s.name}-${i}`} className={`step step-${s.status}`}>
                 <StatusPill status={s.status} />
-                <span className="step-name">{s.name}</span>
-                {s.cached && <span className="tag">cached</span>}
+                <span className="step-name">{s.name}{s.image ? ` ${s.image}` : ''}</span>
+                {s.cache && s.cache.cached > 0 && <span className="tag" title="Dockerfile steps taken from BuildKit's layer cache">cached {s.cache.cached}/{s.cache.steps}</span>}
                 <span className="num muted">{formatDuration(durationMs(s.startedAt, s.finishedAt))}</span>
               </li>
             ))}

@@ -22,6 +22,14 @@ export interface BuildStep {
   status: StepStatus;
   startedAt: string | null;
   finishedAt: string | null;
+  /** A build step's layer cache reuse, as BuildKit reported it; absent when unknown. */
+  cache?: StepCache;
+}
+
+/** Of a build step's Dockerfile instructions (`steps`), how many BuildKit took from its cache. */
+export interface StepCache {
+  cached: number;
+  steps: number;
 }
 
 export interface BuildImage {

@@ -189,13 +189,14 @@ describe('checkSummary', () => {
         { image: 'web', reference: 'registry.test/drydock-retry/acme/widget/web:build-9', digest: 'sha256:ccc', builtBy: 9, tested: false },
       ],
     });
-    const log = ['==> build web', '#1 [internal] load build definition', '#5 CACHED', '#6 CACHED ', '#7 [3/4] RUN npm ci', '  #8 CACHED', '#9 CACHED layer', '#10 CACHED'].join('\n');
-    expect(checkSummary(b, undefined, log)).toContain(
-      '**Reused**\n- image api built by build 8 (`sha256:bbb`)\n- 3 BuildKit steps from cache',
+    const withCache = (cache: { cached: number; steps: number }, image = 'web'): BuildStep => ({ name: 'build', image, status: 'success', startedAt: null, finishedAt: null, cache });
+    const cachedBuild = { ...b, steps: [withCache({ cached: 3, steps: 4 }), withCache({ cached: 2, steps: 2 }, 'api')] };
+    expect(checkSummary(cachedBuild, undefined, undefined)).toContain(
+      "**Reused**\n- image api built by build 8 (`sha256:bbb`)\n- 3 of 4 Dockerfile steps of web from BuildKit's cache\n- 2 of 2 Dockerfile steps of api from BuildKit's cache",
     );
-    expect(checkSummary(b, undefined, log)).not.toContain('image web');
-    expect(checkSummary(build({ status: 'success' }), undefined, '#3 CACHED\n')).toContain('**Reused**\n- 1 BuildKit step from cache');
-    expect(checkSummary(build({ status: 'success' }), undefined, '#3 DONE 0.1s\n')).not.toContain('Reused');
+    expect(checkSummary(cachedBuild, 'web', undefined)).not.toContain('of api');
+    expect(checkSummary(b, undefined, undefined)).not.toContain('image web');
+    expect(checkSummary(build({ status: 'success', steps: [withCache({ cached: 0, steps: 3 })] }), undefined, undefined)).not.toContain('Reused');
   });
 
   it('lists for an image\'s run only the images reused for it', () => {

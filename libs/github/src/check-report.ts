@@ -35,7 +35,7 @@ function conclusionOf(build: Build, state: CommitState): CheckConclusion {
 /**
  * A completed run's markdown: the steps with their status and duration (only `image`'s and the
  * shared ones for an image's own run), the pushed images with tags and digest, what was reused
- * (a retry's kept images, BuildKit's cached steps), and for a failed step the last
+ * (a retry's kept images, BuildKit's cached steps as the build steps recorded them), and for a failed step the last
  * `LOG_TAIL_LINES` lines it logged.
  */
 export function checkSummary(build: Build, image: string | undefined, log: string | undefined): string {
@@ -47,7 +47,7 @@ export function checkSummary(build: Build, image: string | undefined, log: strin
   if (images.length > 0) {
     parts.push(['**Pushed**', ...images.map((i) => `- ${i.tags.map((t) => `\`${i.name}:${t}\``).join(', ')}${i.digest ? ` — digest \`${i.digest}\`` : ''}`)].join('\n'));
   }
-  const reuse = reuseOf(build, image, log);
+  const reuse = reuseOf(build, image, steps);
   if (reuse.length > 0) parts.push(['**Reused**', ...reuse.map((r) => `- ${r}`)].join('\n'));
   const failed = steps.find((s) => s.status === 'failure' || s.status === 'error');
   if (failed && log) parts.push(`**Log of ${titleOf(failed)}** (last ${LOG_TAIL_LINES} lines)\n\n${fenced(stepLogTail(log, titleOf(failed)))}`);
@@ -87,10 +87,10 @@ function durationOf(step: BuildStep): string {
 
 const titleOf = (step: Pick<BuildStep, 'name' | 'image'>): string => `${step.name}${step.image ? ` ${step.image}` : ''}`;
 
-function reuseOf(build: Build, image: string | undefined, log: string | undefined): string[] {
+function reuseOf(build: Build, image: string | undefined, steps: BuildStep[]): string[] {
   const reused = build.keptImages.filter((k) => k.builtBy !== build.id && (!image || k.image === image)).map((k) => `image ${k.image} built by build ${k.builtBy} (\`${k.digest}\`)`);
-  const cached = log?.split('\n').filter((line) => /^#\d+ CACHED\s*$/.test(line)).length ?? 0;
-  return cached > 0 ? [...reused, `${cached} BuildKit step${cached === 1 ? '' : 's'} from cache`] : reused;
+  const cached = steps.flatMap((s) => (s.name === 'build' && s.cache && s.cache.cached > 0 ? [`${s.cache.cached} of ${s.cache.steps} Dockerfile steps${s.image ? ` of ${s.image}` : ''} from BuildKit's cache`] : []));
+  return [...reused, ...cached];
 }
 
 /**

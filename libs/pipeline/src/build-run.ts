@@ -138,6 +138,11 @@ export class BuildRun {
     }
   }
 
+  /** Adds what a finished step learned (a build step's cache reuse) to it. */
+  async noteStep(name: StepName, plan: ImagePlan, change: Pick<BuildStep, 'cache'>): Promise<void> {
+    await this.setStep(name, plan.label, change);
+  }
+
   /** A step the build does not run: marked skipped, with the reason in the log. */
   async skip(name: StepName, reason: string, plan?: ImagePlan): Promise<void> {
     this.throwIfCancelled();

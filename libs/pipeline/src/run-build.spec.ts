@@ -136,6 +136,13 @@ describe('runBuild', () => {
     });
   });
 
+  it('records on the build step how many Dockerfile instructions BuildKit took from its cache', async () => {
+    world.docker.script('Dockerfile', { buildOutput: ['#4 [1/2] FROM docker.io/library/busybox', '#4 CACHED', '#5 [2/2] RUN make', '#5 DONE 0.4s'] });
+    const queued = await world.queued({ Dockerfile: DOCKERFILE });
+    const done = await world.run(queued);
+    expect(done?.steps.find((s) => s.name === 'build')).toMatchObject({ status: 'success', cache: { cached: 1, steps: 2 } });
+  });
+
   it('builds each repository on its own engine, held from the claim until the build is swept', async () => {
     const widget = await world.run(await world.queued({ Dockerfile: DOCKERFILE }));
     const gadget = await world.run(await world.queued({ Dockerfile: DOCKERFILE }, { repo: 'acme/gadget' }));

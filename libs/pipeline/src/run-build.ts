@@ -72,7 +72,10 @@ export async function runBuild(buildId: number, deps: PipelineDeps, signal: Abor
       const reusedImage = kept && (await reuseImage(run.context, docker, plan, kept));
       if (reusedImage) reused.set(plan.label, reusedImage);
       if (reusedImage) await run.skip('build', `reused image built by build ${reusedImage.builtBy} (${reusedImage.digest})`, plan);
-      else await run.step('build', (ctx) => buildStep(ctx, docker, plan, checkout.dir, config.secrets), plan);
+      else {
+        const cache = await run.step('build', (ctx) => buildStep(ctx, docker, plan, checkout.dir, config.secrets), plan);
+        if (cache) await run.noteStep('build', plan, { cache });
+      }
       if (reusedImage?.tested) await run.skip('test', `its tests passed in build ${build.retryOf}`, plan);
       else await run.step('test', (ctx) => testStep(ctx, docker, plan, config.composeTestFile, checkout.dir), plan);
     }
