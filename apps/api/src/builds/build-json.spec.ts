@@ -17,4 +17,10 @@ describe('buildJson', () => {
     expect(buildJson({ ...build, fork: true }, []).fork).toBe(true);
     expect(buildJson({ ...build, fork: false }, []).fork).toBe(false);
   });
+
+  it('says how long the build waited in the queue, once it started', () => {
+    const build = { id: 3, cloneUrl: 'https://github.com/acme/app.git', error: null, createdAt: '2026-12-01T10:00:00.000Z' } as Build;
+    expect(buildJson({ ...build, startedAt: '2026-12-01T10:00:02.500Z' }, []).queueWaitMs).toBe(2500);
+    expect(buildJson({ ...build, startedAt: null }, []).queueWaitMs).toBeNull();
+  });
 });
