@@ -88,7 +88,7 @@ export class BuildsService {
       if (duplicate) return { builds, duplicate };
       for (const build of builds) {
         // stored: whatever happens now, the answer is that it was
-        await this.announceCreated(build);
+        this.announceCreated(build);
         await this.supersedeOlder(build).catch((err) => this.logger.warn(`build ${build.id}: older builds not superseded: ${messageOf(err)}`));
         if (build.status === 'blocked') {
           await this.reportQuietly(build, 'pending', WAITING_FOR_APPROVAL);
@@ -270,8 +270,12 @@ export class BuildsService {
   }
 
   /** Tells the build-events channel (the dashboard's live list) about a new build; Redis down is logged, never thrown. */
-  private async announceCreated(build: Build): Promise<void> {
-    await this.events.publish({ type: 'build.created', buildId: build.id, status: build.status }).catch((err) => this.logger.warn(`build ${build.id}: build.created not published: ${messageOf(err)}`));
+  /**
+   * Tells live readers (the dashboard) a build exists, without waiting: with Redis down the message
+   * would sit in ioredis' offline queue and hold the webhook's answer past GitHub's timeout.
+   */
+  private announceCreated(build: Build): void {
+    this.events.publish({ type: 'build.created', buildId: build.id, status: build.status }).catch((err) => this.logger.warn(`build ${build.id}: build.created not published: ${messageOf(err)}`));
   }
 
   /** Stores the update for GitHub (the outbox sends it); a problem storing it is logged, never thrown. */
