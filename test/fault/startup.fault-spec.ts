@@ -10,7 +10,7 @@ import { DrydockCluster, FaultRedis, freshPostgresDatabase, postgresServer, TcpP
  * an empty database, and started before Redis or PostgreSQL answer. Every process must end
  * up serving, none may exit, and the schema must be migrated exactly once.
  */
-const ROUNDS = 10;
+const ROUNDS = 6;
 const WORKERS = 3;
 
 let redis: FaultRedis;

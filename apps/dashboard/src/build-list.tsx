@@ -74,12 +74,12 @@ export function BuildList({ search }: { search: URLSearchParams }) {
       {items === null && error === null && <Loading />}
       {items !== null && items.length === 0 && <Empty>No builds{queryKey ? ' match these filters' : ' yet: push to a repository with the webhook set up'}.</Empty>}
       {items !== null && items.length > 0 && (
-        <table className="builds">
+        <div className="table-wrap"><table className="builds">
           <thead>
             <tr><th>Status</th><th>Build</th><th>Commit</th><th className="hide-sm">Author</th><th className="hide-sm">Trigger</th><th>Duration</th><th className="hide-sm">Age</th></tr>
           </thead>
           <tbody>{items.map((b) => <BuildRow key={b.id} build={b} />)}</tbody>
-        </table>
+        </table></div>
       )}
       {next !== null && items !== null && (
         <button className="btn older" onClick={() => setPages((p) => p + 1)}>Older builds</button>

@@ -137,7 +137,7 @@ describe('runBuild', () => {
   });
 
   it('records on the build step how many Dockerfile instructions BuildKit took from its cache', async () => {
-    world.docker.script('Dockerfile', { buildOutput: ['#4 [1/2] FROM docker.io/library/busybox', '#4 CACHED', '#5 [2/2] RUN make', '#5 DONE 0.4s'] });
+    world.docker.script('Dockerfile', { buildOutput: ['#4 [1/3] FROM docker.io/library/busybox', '#4 CACHED', '#5 [2/3] COPY . /src', '#5 CACHED', '#6 [3/3] RUN make', '#6 DONE 0.4s'] });
     const queued = await world.queued({ Dockerfile: DOCKERFILE });
     const done = await world.run(queued);
     expect(done?.steps.find((s) => s.name === 'build')).toMatchObject({ status: 'success', cache: { cached: 1, steps: 2 } });
