@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { NO_BUILD_FACTS, type Build, type BuildStep } from '@drydock/core';
-import { InMemoryReportOutbox } from '@drydock/testing';
+import type { Build, BuildStep } from '@drydock/core';
+import { buildFixture, InMemoryReportOutbox } from '@drydock/testing';
 import { NO_BUILD, OutboxReporter } from './build-reporter.js';
 import { checkSummary } from './check-report.js';
 
@@ -37,32 +37,7 @@ describe('OutboxReporter', () => {
   });
 });
 
-const fullBuild = (overrides: Partial<Build> = {}): Build => ({
-  ...NO_BUILD_FACTS,
-  id: 41,
-  repo: 'acme/widget',
-  cloneUrl: 'https://github.com/acme/widget.git',
-  ref: 'refs/heads/main',
-  sha: 'c'.repeat(40),
-  event: 'push',
-  defaultBranch: 'main',
-  rebuildOf: null,
-  retryOf: null,
-  fork: false,
-  pullRequest: null,
-  installationId: 31,
-  before: null,
-  approvedBy: null,
-  status: 'running',
-  steps: [],
-  images: [],
-  keptImages: [],
-  createdAt: '2026-01-01T00:00:00.000Z',
-  startedAt: null,
-  finishedAt: null,
-  error: null,
-  ...overrides,
-});
+const fullBuild = (overrides: Partial<Build> = {}): Build => buildFixture({ installationId: 31, ...overrides });
 
 const failedTest: BuildStep = { name: 'test', image: 'api', status: 'failure', startedAt: '2026-01-01T00:00:01.000Z', finishedAt: '2026-01-01T00:00:03.000Z' };
 

@@ -1,33 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { NO_BUILD_FACTS, type Build, type BuildStep } from '@drydock/core';
+import type { Build, BuildStep } from '@drydock/core';
+import { buildFixture } from '@drydock/testing';
 import { checkReportOf, checkSummary, LOG_TAIL_LINES, stepLogTail } from './check-report.js';
 
-const build = (overrides: Partial<Build> = {}): Build => ({
-  ...NO_BUILD_FACTS,
-  id: 7,
-  repo: 'acme/widget',
-  cloneUrl: 'https://github.com/acme/widget.git',
-  ref: 'refs/heads/main',
-  sha: 'c'.repeat(40),
-  event: 'push',
-  defaultBranch: 'main',
-  rebuildOf: null,
-  retryOf: null,
-  fork: false,
-  pullRequest: null,
-  installationId: 31,
-  before: null,
-  approvedBy: null,
-  status: 'running',
-  steps: [],
-  images: [],
-  keptImages: [],
-  createdAt: '2026-01-01T00:00:00.000Z',
-  startedAt: null,
-  finishedAt: null,
-  error: null,
-  ...overrides,
-});
+const build = (overrides: Partial<Build> = {}): Build => buildFixture({ id: 7, installationId: 31, ...overrides });
 
 const T0 = Date.parse('2026-01-01T10:00:00.000Z');
 /** A finished step that took `ms`. */

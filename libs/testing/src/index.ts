@@ -1,3 +1,4 @@
+export * from './build-fixture.js';
 export * from './build-waiter.js';
 export * from './drydock-stack.js';
 export * from './fake-github-server.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { NO_BUILD_FACTS, type Build } from '@drydock/core';
 import type { BuildReporter } from '@drydock/github';
+import { buildFixture } from '../build-fixture.js';
 
 /** A report as GitHub received it. */
 export interface ReceivedReport {
@@ -19,32 +19,7 @@ export interface BuildReporterSubject {
   close(): Promise<void>;
 }
 
-const build = (overrides: Partial<Build> = {}): Build => ({
-  id: 41,
-  repo: 'acme/widget',
-  cloneUrl: 'https://github.com/acme/widget.git',
-  ref: 'refs/heads/main',
-  sha: 'c'.repeat(40),
-  event: 'push',
-  defaultBranch: 'main',
-  rebuildOf: null,
-  retryOf: null,
-  fork: false,
-  pullRequest: null,
-  installationId: null,
-  before: null,
-  approvedBy: null,
-  ...NO_BUILD_FACTS,
-  status: 'running',
-  steps: [],
-  images: [],
-  keptImages: [],
-  createdAt: '2026-01-01T00:00:00.000Z',
-  startedAt: null,
-  finishedAt: null,
-  error: null,
-  ...overrides,
-});
+const build = buildFixture;
 
 /**
  * What every BuildReporter must do, run against the recording fake of the unit tier and, in the
