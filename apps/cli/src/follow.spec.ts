@@ -8,7 +8,7 @@ let server: FakeDrydockServer;
 
 beforeAll(async () => {
   cli = await CompiledCli.build();
-}, 60_000);
+}, 180_000);
 afterAll(() => cli.remove());
 beforeEach(async () => {
   await server?.close();

@@ -10,7 +10,7 @@ const dirs: string[] = [];
 
 beforeAll(async () => {
   cli = await CompiledCli.build();
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await cli.remove();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });

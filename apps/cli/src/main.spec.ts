@@ -18,7 +18,7 @@ const noStackTrace = (r: CliResult): void => expect(r.stderr).not.toMatch(/^\s+a
 
 beforeAll(async () => {
   cli = await CompiledCli.build();
-}, 60_000);
+}, 180_000);
 afterAll(() => cli.remove());
 afterAll(() => rmSync(emptyDataDir, { recursive: true, force: true }));
 

@@ -29,7 +29,8 @@ export class CompiledCli {
   static async build(): Promise<CompiledCli> {
     const dir = await mkdtemp(join(tmpdir(), 'drydock-cli-'));
     const outDir = join(dir, 'dist');
-    await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'apps/cli/tsconfig.build.json'), '--outDir', outDir]);
+    // Emitted without type-checking (the typecheck and the build do that): it is the runtime code under test.
+    await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'apps/cli/tsconfig.build.json'), '--outDir', outDir, '--noCheck']);
     await run(process.execPath, [join(ROOT, 'node_modules/tsc-alias/dist/bin/index.js'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', outDir]);
     await mkdir(join(dir, 'bin'));
     await copyFile(join(ROOT, 'bin/drydock.js'), join(dir, 'bin/drydock.js'));
