@@ -111,7 +111,8 @@ describe('tests from docker-compose.test.yml', () => {
       '  sut:',
       '    image: ${DRYDOCK_IMAGE}',
       '    depends_on: [web]',
-      `    command: ["sh", "-c", "sleep 1; wget -qO- http://web:8080/index.html | grep -q ${expected}"]`,
+      // web may take a while to listen on a busy machine: sut waits for it (up to 30 s), then checks the page
+      `    command: ["sh", "-c", "for i in $$(seq 30); do wget -qO /tmp/page http://web:8080/index.html && break; sleep 1; done; grep -q ${expected} /tmp/page"]`,
       '',
     ].join('\n'),
   });

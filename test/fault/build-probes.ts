@@ -1,9 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { randomInt, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { sql } from 'kysely';
-import { createDatabase, migrateToLatest } from '@drydock/store';
 import { createTempRepo, getBuild, pushPayload, testServices, waitForBuild, type GitHttpServer, type RepoFiles, type TempRepo } from '@drydock/testing';
 import type { Build } from '@drydock/core';
 import type { DrydockCluster, DrydockProcess } from './harness.js';
@@ -14,30 +11,7 @@ import type { DrydockCluster, DrydockProcess } from './harness.js';
  * made (its `push` events), so two runs that both pushed would show.
  */
 
-/**
- * A migrated SQLite database whose build ids start at a random high number, for a cluster's
- * DATABASE_URL. Containers are labelled `drydock.build=<id>` on the shared test engine, and the
- * e2e tier (running beside this one) starts every fresh database at 1: their sweeps would remove
- * this suite's containers.
- */
-export async function sqliteWithUnusedBuildIds(): Promise<string> {
-  const url = `sqlite:${path.join(mkdtempSync(path.join(testServices().dataDir, 'fault-db-')), 'drydock.db')}`;
-  await startBuildIdsHigh(url);
-  return url;
-}
-
-/** Migrates the database at `url` (SQLite or PostgreSQL) and moves its next build id to a random high number. */
-export async function startBuildIdsHigh(url: string): Promise<void> {
-  const database = createDatabase(url);
-  const next = randomInt(1_000_000, 1_000_000_000);
-  try {
-    await migrateToLatest(database);
-    if (database.dialect === 'sqlite') await sql`insert into sqlite_sequence (name, seq) values ('builds', ${next})`.execute(database.db);
-    else await sql`select setval(pg_get_serial_sequence('builds', 'id'), ${next})`.execute(database.db);
-  } finally {
-    await database.db.destroy();
-  }
-}
+export { sqliteWithUnusedBuildIds, startBuildIdsHigh } from '@drydock/testing';
 
 /** A repository whose test step sleeps `seconds` (the build is mid-step long enough to be hit). */
 export const sleepingBuild = (seconds: number): RepoFiles => ({

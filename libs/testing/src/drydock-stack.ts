@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startBuildIdsHigh } from './build-ids.js';
 import { testServices } from './test-services.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -50,6 +51,7 @@ export async function startDrydock(options: StackOptions): Promise<DrydockStack>
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(services.dataDir, 'drydock-'));
   const env = drydockEnv({ ...options, port, dataDir });
+  if (!options.env?.DATABASE_URL) await startBuildIdsHigh(env.DATABASE_URL); // see build-ids.ts
   let output = '';
   const children = ROLES[options.mode ?? 'combined'].map((role) => spawnDrydock(role, env, (text) => (output += text)));
   const url = `http://127.0.0.1:${port}`;

@@ -1,4 +1,5 @@
 export * from './build-fixture.js';
+export * from './build-ids.js';
 export * from './build-waiter.js';
 export * from './drydock-stack.js';
 export * from './fake-github-server.js';
